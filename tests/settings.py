@@ -1,0 +1,26 @@
+"""Test configuration: production settings with test-only speed-ups.
+
+The real settings module is imported unchanged; only what makes tests fast or
+hermetic is overridden here, never as a switch in config/settings.py.
+"""
+
+import os
+import tempfile
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "x" * 40)
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("CELERY_FILESYSTEM_DIR", tempfile.mkdtemp(prefix="trigger-broker-"))
+
+from config.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Plain static storage: tests render {% static %} without running collectstatic first.
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MEDIA_ROOT = tempfile.mkdtemp(prefix="trigger-media-")
+# Browser tests use plain-HTTP live servers.
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False

@@ -1,0 +1,26 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TriggerConfig(AppConfig):
+    name = "trigger"
+    verbose_name = _("Trigger-point library")
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from . import models
+
+        for model in (
+            models.BodyRegion,
+            models.Muscle,
+            models.SectionText,
+            models.SectionItem,
+            models.ReferralZone,
+            models.Differential,
+            models.AssociatedMuscle,
+            models.Module,
+            models.ModuleItem,
+            models.Source,
+        ):
+            auditlog.register(model)

@@ -1,0 +1,371 @@
+"""The trigger-point content library: muscles and every section of their text.
+
+A muscle document (see trigger/content/) is parsed into these rows by
+``manage.py load_trigger_content``; editors then maintain them in the admin. Nothing
+here knows about programs or patients.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class BodyRegion(models.Model):
+    """Where pain is felt: shared by every muscle that refers pain there."""
+
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name = _("body region")
+        verbose_name_plural = _("body regions")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Muscle(models.Model):
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    area = models.TextField(_("area"), blank=True)
+    introduction = models.TextField(_("introduction"), blank=True)
+    conclusion = models.TextField(_("conclusion"), blank=True)
+    further_reading = models.CharField(_("further reading"), max_length=300, blank=True)
+    # Anatomy and innervation (the document's table), and the paragraph after it.
+    origin = models.TextField(_("origin"), blank=True)
+    insertion = models.TextField(_("insertion"), blank=True)
+    innervation = models.CharField(_("innervation"), max_length=200, blank=True)
+    nerve_roots = models.CharField(_("nerve roots"), max_length=50, blank=True)
+    anatomy_note = models.TextField(_("anatomy note"), blank=True)
+    # Bookkeeping for load_trigger_content: which document produced these rows, and
+    # when, so a reload can tell an unchanged document from an editor's later edits.
+    source_checksum = models.CharField(max_length=64, blank=True, editable=False)
+    loaded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("muscle")
+        verbose_name_plural = _("muscles")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("trigger:muscle_detail", kwargs={"slug": self.slug})
+
+    @property
+    def has_content(self) -> bool:
+        """False for a stub entry (an associated muscle not yet written up)."""
+        return bool(self.area or self.introduction or self.source_checksum)
+
+
+class SectionText(models.Model):
+    """The lead-in and the closing paragraph of one section of a muscle's document."""
+
+    class Kind(models.TextChoices):
+        INDICATIONS = "indications", _("Indications")
+        ACTIONS = "actions", _("Muscle action")
+        SYMPTOMS = "symptoms", _("Signs and symptoms")
+        PERPETUATING = "perpetuating", _("Perpetuating factors")
+        REFERRAL = "referral", _("Trigger point referral pattern")
+        DIFFERENTIAL = "differential", _("Differential diagnosis")
+        ASSOCIATED = "associated", _("Associated trigger points")
+        EXAMINATION = "examination", _("Patient examination")
+        CORRECTIVE = "corrective", _("Corrective actions")
+
+    muscle = models.ForeignKey(Muscle, on_delete=models.CASCADE, related_name="section_texts")
+    kind = models.CharField(_("section"), max_length=20, choices=Kind.choices)
+    heading = models.CharField(_("heading"), max_length=200, blank=True)
+    lead = models.TextField(_("lead-in"), blank=True)
+    summary = models.TextField(_("closing paragraph"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["muscle", "id"]
+        verbose_name = _("section text")
+        verbose_name_plural = _("section texts")
+        constraints = [
+            models.UniqueConstraint(fields=["muscle", "kind"], name="trigger_sectiontext_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.muscle}: {self.get_kind_display()}"
+
+
+class OrderedItem(models.Model):
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["order", "id"]
+
+
+class SectionItem(OrderedItem):
+    """One bullet of a list section: indications, actions, symptoms, factors, examination.
+
+    A bullet may be "Label: text" (``label``) and may end in a parenthesised ``note``.
+    """
+
+    muscle = models.ForeignKey(Muscle, on_delete=models.CASCADE, related_name="section_items")
+    kind = models.CharField(_("section"), max_length=20, choices=SectionText.Kind.choices)
+    label = models.CharField(_("label"), max_length=200, blank=True)
+    text = models.TextField(_("text"))
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta(OrderedItem.Meta):
+        ordering = ["kind", "order", "id"]
+        verbose_name = _("section item")
+        verbose_name_plural = _("section items")
+
+    def __str__(self) -> str:
+        return self.label or self.text[:80]
+
+
+class ReferralZone(OrderedItem):
+    """Where this muscle's trigger points refer pain, and what that pain can mimic."""
+
+    muscle = models.ForeignKey(Muscle, on_delete=models.CASCADE, related_name="referral_zones")
+    region = models.ForeignKey(
+        BodyRegion, on_delete=models.PROTECT, related_name="zones", verbose_name=_("region")
+    )
+    text = models.CharField(_("as written"), max_length=300)
+    mimics = models.TextField(_("can mimic"), blank=True)
+
+    class Meta(OrderedItem.Meta):
+        verbose_name = _("referral zone")
+        verbose_name_plural = _("referral zones")
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Differential(OrderedItem):
+    """A condition the muscle's pain may be mistaken for.
+
+    ``urgent`` marks those needing same-day medical attention (deep vein thrombosis,
+    compartment syndrome); the patient's safety screen reads them.
+    """
+
+    muscle = models.ForeignKey(Muscle, on_delete=models.CASCADE, related_name="differentials")
+    name = models.CharField(_("condition"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    urgent = models.BooleanField(_("needs urgent medical attention"), default=False)
+    urgent_advice = models.TextField(_("urgent advice"), blank=True)
+    urgent_source = models.CharField(_("source of the urgent flag"), max_length=300, blank=True)
+
+    class Meta(OrderedItem.Meta):
+        verbose_name = _("differential diagnosis")
+        verbose_name_plural = _("differential diagnoses")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AssociatedMuscle(OrderedItem):
+    """A muscle whose trigger points often co-exist with this one's (linked both ways)."""
+
+    muscle = models.ForeignKey(Muscle, on_delete=models.CASCADE, related_name="associations")
+    related = models.ForeignKey(
+        Muscle,
+        on_delete=models.CASCADE,
+        related_name="associated_from",
+        verbose_name=_("associated muscle"),
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta(OrderedItem.Meta):
+        verbose_name = _("associated muscle")
+        verbose_name_plural = _("associated muscles")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["muscle", "related"], name="trigger_associatedmuscle_unique"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(muscle=models.F("related")),
+                name="trigger_associatedmuscle_not_self",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.muscle} ↔ {self.related}"
+
+
+class Module(OrderedItem):
+    """A group of corrective actions: stretching, strengthening, dry needling, ...
+
+    ``setting`` says who carries it out: home modules feed home exercise programs;
+    clinic-only modules (dry needling, clinician-applied release) never do.
+    """
+
+    class Kind(models.TextChoices):
+        DRY_NEEDLING = "dry_needling", _("Dry needling")
+        MANUAL_THERAPY = "manual_therapy", _("Manual therapy")
+        STRETCHING = "stretching", _("Stretching")
+        STRENGTHENING = "strengthening", _("Strengthening")
+        POSTURE_FOOTWEAR = "posture_footwear", _("Posture and footwear")
+        SELF_MASSAGE = "self_massage", _("Self-massage")
+        OTHER = "other", _("Other")
+
+    class Setting(models.TextChoices):
+        HOME = "home", _("Home program")
+        CLINIC = "clinic", _("Clinic only")
+
+    muscle = models.ForeignKey(Muscle, on_delete=models.CASCADE, related_name="modules")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=200)
+    setting = models.CharField(
+        _("who carries it out"), max_length=10, choices=Setting.choices, default=Setting.CLINIC
+    )
+
+    class Meta(OrderedItem.Meta):
+        verbose_name = _("module")
+        verbose_name_plural = _("modules")
+
+    def __str__(self) -> str:
+        return f"{self.muscle}: {self.name}"
+
+    @property
+    def is_home(self) -> bool:
+        return self.setting == self.Setting.HOME
+
+
+def validate_image_size(file) -> None:
+    if file.size > settings.LIBRARY_IMAGE_MAX_BYTES:
+        raise ValidationError(
+            _("The image is larger than %(max)s MB."),
+            params={"max": settings.LIBRARY_IMAGE_MAX_BYTES // (1024 * 1024)},
+            code="too_large",
+        )
+
+
+def validate_video_size(file) -> None:
+    if file.size > settings.LIBRARY_VIDEO_MAX_BYTES:
+        raise ValidationError(
+            _("The video is larger than %(max)s MB."),
+            params={"max": settings.LIBRARY_VIDEO_MAX_BYTES // (1024 * 1024)},
+            code="too_large",
+        )
+
+
+def _positive(limit: int) -> list:
+    return [MinValueValidator(1), MaxValueValidator(limit)]
+
+
+class ModuleItem(OrderedItem):
+    """One corrective action. Home items carry patient instructions and a dosage.
+
+    ``text`` is the library statement as written; ``instructions`` is what a patient
+    reads (starts as the statement; editors may rewrite it in plain words). A dosage
+    the source document does not give is a default from the literature:
+    ``dosage_is_default`` is then set and ``dosage_source`` cites it.
+    """
+
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="items")
+    name = models.CharField(_("name"), max_length=200)
+    text = models.TextField(_("statement"))
+    instructions = models.TextField(_("patient instructions"), blank=True)
+    sets = models.PositiveSmallIntegerField(
+        _("sets"), null=True, blank=True, validators=_positive(20)
+    )
+    reps = models.PositiveSmallIntegerField(
+        _("repetitions"), null=True, blank=True, validators=_positive(100)
+    )
+    hold_seconds = models.PositiveSmallIntegerField(
+        _("hold (seconds)"), null=True, blank=True, validators=[MaxValueValidator(600)]
+    )
+    rest_seconds = models.PositiveSmallIntegerField(
+        _("rest (seconds)"), null=True, blank=True, validators=[MaxValueValidator(600)]
+    )
+    times_per_day = models.PositiveSmallIntegerField(
+        _("times per day"), null=True, blank=True, validators=_positive(6)
+    )
+    days_per_week = models.PositiveSmallIntegerField(
+        _("days per week"), null=True, blank=True, validators=_positive(7)
+    )
+    dosage_is_default = models.BooleanField(
+        _("dosage is an editable default"),
+        default=False,
+        help_text=_("Set when the source document gives no dosage and a cited default is used."),
+    )
+    dosage_source = models.CharField(_("source of the default dosage"), max_length=300, blank=True)
+    image = models.ImageField(
+        _("image"),
+        upload_to="library/images/",
+        blank=True,
+        validators=[
+            FileExtensionValidator(["jpg", "jpeg", "png", "webp"]),
+            validate_image_size,
+        ],
+    )
+    image_alt = models.CharField(_("image description (alt text)"), max_length=300, blank=True)
+    video = models.FileField(
+        _("video"),
+        upload_to="library/videos/",
+        blank=True,
+        validators=[FileExtensionValidator(["mp4", "webm"]), validate_video_size],
+    )
+    video_description = models.CharField(_("video description"), max_length=300, blank=True)
+
+    class Meta(OrderedItem.Meta):
+        verbose_name = _("module item")
+        verbose_name_plural = _("module items")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(sets__isnull=True) | models.Q(sets__gte=1, sets__lte=20),
+                name="trigger_moduleitem_sets_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reps__isnull=True) | models.Q(reps__gte=1, reps__lte=100),
+                name="trigger_moduleitem_reps_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(hold_seconds__isnull=True) | models.Q(hold_seconds__lte=600),
+                name="trigger_moduleitem_hold_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(times_per_day__isnull=True)
+                | models.Q(times_per_day__gte=1, times_per_day__lte=6),
+                name="trigger_moduleitem_times_per_day_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(days_per_week__isnull=True)
+                | models.Q(days_per_week__gte=1, days_per_week__lte=7),
+                name="trigger_moduleitem_days_per_week_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.image and not self.image_alt:
+            raise ValidationError(
+                {"image_alt": _("Describe the image for people who cannot see it.")}
+            )
+        if self.video and not self.video_description:
+            raise ValidationError(
+                {"video_description": _("Describe the video for people who cannot watch it.")}
+            )
+        if self.dosage_is_default and not self.dosage_source:
+            raise ValidationError({"dosage_source": _("Cite the source of the default dosage.")})
+
+
+class Source(OrderedItem):
+    muscle = models.ForeignKey(Muscle, on_delete=models.CASCADE, related_name="sources")
+    citation = models.TextField(_("citation"))
+
+    class Meta(OrderedItem.Meta):
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+
+    def __str__(self) -> str:
+        return self.citation[:80]
