@@ -1,1 +1,188 @@
-"""Models arrive with their issue."""
+"""What a clinician authors: programs (and templates) made of items copied from the library.
+
+A program knows no patient: assigning one (patients/) makes the patient's own copy.
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from trigger.models import ModuleItem, Muscle
+
+from . import weekdays
+
+
+class ProgramQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "ProgramQuerySet":
+        """A clinician's own programs and the templates shared in their practice."""
+        shared = models.Q(
+            is_template=True,
+            shared_with_practice=True,
+            owner__practice__isnull=False,
+            owner__practice=user.practice_id,
+        )
+        return self.filter(models.Q(owner=user) | shared)
+
+    def editable_by(self, user) -> "ProgramQuerySet":
+        return self.filter(owner=user)
+
+
+class Program(models.Model):
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="programs",
+        verbose_name=_("clinician"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True, max_length=5000)
+    is_template = models.BooleanField(_("template"), default=False)
+    shared_with_practice = models.BooleanField(
+        _("shared with my practice"),
+        default=False,
+        help_text=_("Other clinicians of your practice can use it (read-only)."),
+    )
+    based_on = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="copies",
+        verbose_name=_("based on"),
+    )
+    muscle = models.ForeignKey(
+        Muscle, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProgramQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        verbose_name = _("program")
+        verbose_name_plural = _("programs")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(shared_with_practice=False) | models.Q(is_template=True),
+                name="programs_program_only_templates_are_shared",
+            )
+        ]
+        indexes = [models.Index(fields=["owner", "is_template", "-updated_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("programs:detail", kwargs={"pk": self.pk})
+
+
+class Dosage(models.Model):
+    """Dosage fields shared by a program item and a patient's assigned item."""
+
+    sets = models.PositiveSmallIntegerField(
+        _("sets"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(20)]
+    )
+    reps = models.PositiveSmallIntegerField(
+        _("repetitions"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    hold_seconds = models.PositiveSmallIntegerField(
+        _("hold (seconds)"), null=True, blank=True, validators=[MaxValueValidator(600)]
+    )
+    rest_seconds = models.PositiveSmallIntegerField(
+        _("rest (seconds)"), null=True, blank=True, validators=[MaxValueValidator(600)]
+    )
+    times_per_day = models.PositiveSmallIntegerField(
+        _("times per day"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(6)],
+    )
+    weekdays = models.PositiveSmallIntegerField(
+        _("days"),
+        default=weekdays.ALL_DAYS,
+        validators=[MinValueValidator(1), MaxValueValidator(weekdays.ALL_DAYS)],
+    )
+
+    DOSAGE_FIELDS = ("sets", "reps", "hold_seconds", "rest_seconds", "times_per_day", "weekdays")
+
+    class Meta:
+        abstract = True
+
+    @property
+    def weekdays_list(self) -> list[int]:
+        return weekdays.from_mask(self.weekdays)
+
+    @property
+    def days_per_week(self) -> int:
+        return len(self.weekdays_list)
+
+
+def dosage_constraints(prefix: str) -> list[models.CheckConstraint]:
+    return [
+        models.CheckConstraint(
+            condition=models.Q(sets__isnull=True) | models.Q(sets__gte=1, sets__lte=20),
+            name=f"{prefix}_sets_range",
+        ),
+        models.CheckConstraint(
+            condition=models.Q(reps__isnull=True) | models.Q(reps__gte=1, reps__lte=100),
+            name=f"{prefix}_reps_range",
+        ),
+        models.CheckConstraint(
+            condition=models.Q(hold_seconds__isnull=True) | models.Q(hold_seconds__lte=600),
+            name=f"{prefix}_hold_range",
+        ),
+        models.CheckConstraint(
+            condition=models.Q(rest_seconds__isnull=True) | models.Q(rest_seconds__lte=600),
+            name=f"{prefix}_rest_range",
+        ),
+        models.CheckConstraint(
+            condition=models.Q(times_per_day__gte=1, times_per_day__lte=6),
+            name=f"{prefix}_times_per_day_range",
+        ),
+        models.CheckConstraint(
+            condition=models.Q(weekdays__gte=1, weekdays__lte=weekdays.ALL_DAYS),
+            name=f"{prefix}_weekdays_range",
+        ),
+    ]
+
+
+class ProgramItem(Dosage):
+    """A library item copied into a program: its instructions and dosage at that moment.
+
+    ``library_item`` remembers where it came from so the builder can say "updated in the
+    library" (``library_updated_at`` is the library item's version that was copied).
+    """
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="items")
+    library_item = models.ForeignKey(
+        ModuleItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    library_updated_at = models.DateTimeField(null=True, blank=True)
+    module_kind = models.CharField(_("kind"), max_length=20, blank=True)
+    name = models.CharField(_("name"), max_length=200)
+    instructions = models.TextField(_("instructions"), max_length=5000)
+    note = models.TextField(_("note to the patient"), blank=True, max_length=2000)
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("program item")
+        verbose_name_plural = _("program items")
+        constraints = dosage_constraints("programs_programitem")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_outdated(self) -> bool:
+        """The library item changed after it was copied here."""
+        return bool(
+            self.library_item
+            and self.library_updated_at
+            and self.library_item.updated_at > self.library_updated_at
+        )

@@ -1,5 +1,7 @@
 """factory_boy factories: every test builds the rows it needs, no JSON fixtures."""
 
+import datetime
+
 import factory
 
 from trigger.models import BodyRegion, Differential, Module, ModuleItem, Muscle
@@ -99,3 +101,46 @@ class DifferentialFactory(factory.django.DjangoModelFactory):
 
     muscle = factory.SubFactory(MuscleFactory)
     name = factory.Sequence(lambda n: f"Condition {n}")
+
+
+class ProgramFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "programs.Program"
+
+    owner = factory.SubFactory(ClinicianFactory)
+    title = factory.Sequence(lambda n: f"Program {n}")
+
+
+class ProgramItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "programs.ProgramItem"
+
+    program = factory.SubFactory(ProgramFactory)
+    library_item = factory.SubFactory(ModuleItemFactory)
+    library_updated_at = factory.LazyAttribute(lambda i: i.library_item.updated_at)
+    module_kind = "stretching"
+    name = factory.LazyAttribute(lambda i: i.library_item.name)
+    instructions = factory.LazyAttribute(lambda i: i.library_item.instructions)
+    sets = 3
+    reps = 10
+    order = factory.Sequence(lambda n: n)
+
+
+class PatientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "patients.Patient"
+
+    user = factory.SubFactory(PatientUserFactory)
+    clinician = factory.SubFactory(ClinicianFactory)
+    time_zone = "Europe/London"
+
+
+class AssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "patients.Assignment"
+
+    patient = factory.SubFactory(PatientFactory)
+    program = factory.SubFactory(ProgramFactory, owner=factory.SelfAttribute("..patient.clinician"))
+    title = factory.LazyAttribute(lambda a: a.program.title)
+    starts_on = factory.LazyFunction(datetime.date.today)
+    assigned_by = factory.SelfAttribute("patient.clinician")

@@ -1,0 +1,23 @@
+"""The one way views fetch patient data: scoped to the requesting user, else 404."""
+
+from django.http import Http404
+
+from .models import Assignment, Patient
+
+
+def get_patient_for_clinician(user, pk: int) -> Patient:
+    try:
+        return Patient.objects.for_clinician(user).select_related("user").get(pk=pk)
+    except Patient.DoesNotExist:
+        raise Http404 from None
+
+
+def get_assignment_for_clinician(user, pk: int) -> Assignment:
+    try:
+        return (
+            Assignment.objects.for_clinician(user)
+            .select_related("patient__user", "program")
+            .get(pk=pk)
+        )
+    except Assignment.DoesNotExist:
+        raise Http404 from None

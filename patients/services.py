@@ -1,0 +1,101 @@
+"""Patients, and assigning programs to them."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.crypto import get_random_string
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from programs.models import Program
+
+from .models import Assignment, AssignmentItem, Patient, ReminderSchedule
+
+User = get_user_model()
+
+
+def _username_for(first_name: str, last_name: str) -> str:
+    base = slugify(f"{first_name}.{last_name}")[:30] or "patient"
+    while True:
+        candidate = f"{base}.{get_random_string(5, 'abcdefghjkmnpqrstuvwxyz23456789')}"
+        if not User.objects.filter(username=candidate).exists():
+            return candidate
+
+
+@transaction.atomic
+def patient_create(
+    *,
+    clinician,
+    first_name: str,
+    last_name: str,
+    email: str = "",
+    phone: str = "",
+    time_zone: str = "UTC",
+) -> Patient:
+    """A patient record and its login (no password yet: the invitation sets up sign-in)."""
+    if not clinician.is_clinician:
+        raise ValidationError(_("Only clinicians can add patients."))
+    user = User(
+        username=_username_for(first_name, last_name),
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        role=User.Role.PATIENT,
+    )
+    user.set_unusable_password()
+    user.save()
+    return Patient.objects.create(user=user, clinician=clinician, phone=phone, time_zone=time_zone)
+
+
+@transaction.atomic
+def assignment_create(
+    *,
+    program: Program,
+    patient: Patient,
+    assigned_by,
+    starts_on: datetime.date,
+    ends_on: datetime.date | None = None,
+    reminder_times: list[datetime.time] | None = None,
+    channel: str = ReminderSchedule.Channel.EMAIL,
+) -> Assignment:
+    """Give the patient their own copy of the program, with dates and reminder times."""
+    if ends_on is not None and ends_on < starts_on:
+        raise ValidationError({"ends_on": _("The end date must be on or after the start date.")})
+    if not program.items.exists():
+        raise ValidationError(_("Add at least one exercise to the program before assigning it."))
+    assignment = Assignment.objects.create(
+        patient=patient,
+        program=program,
+        title=program.title,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        assigned_by=assigned_by,
+    )
+    AssignmentItem.objects.bulk_create(
+        AssignmentItem(
+            assignment=assignment,
+            library_item_id=item.library_item_id,
+            module_kind=item.module_kind,
+            name=item.name,
+            instructions=item.instructions,
+            note=item.note,
+            order=item.order,
+            **{field: getattr(item, field) for field in AssignmentItem.DOSAGE_FIELDS},
+        )
+        for item in program.items.all()
+    )
+    ReminderSchedule.objects.bulk_create(
+        ReminderSchedule(assignment=assignment, local_time=time, channel=channel)
+        for time in sorted(set(reminder_times or []))
+    )
+    return assignment
+
+
+def assignment_set_status(*, assignment: Assignment, status: str) -> Assignment:
+    assignment.status = status
+    assignment.save(update_fields=["status", "updated_at"])
+    return assignment

@@ -1,0 +1,176 @@
+"""Building programs: creating, copying library items in, cloning, reordering."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max, QuerySet
+from django.utils.translation import gettext as _
+
+from trigger.models import Module, ModuleItem, Muscle
+
+from . import weekdays
+from .models import Program, ProgramItem
+
+# The order of a muscle's starter program: stretch, then strengthen, then advice.
+STARTER_ORDER = [
+    Module.Kind.STRETCHING,
+    Module.Kind.STRENGTHENING,
+    Module.Kind.SELF_MASSAGE,
+    Module.Kind.POSTURE_FOOTWEAR,
+]
+
+
+def _library_dosage(library_item: ModuleItem) -> dict:
+    days = library_item.days_per_week
+    return {
+        "sets": library_item.sets,
+        "reps": library_item.reps,
+        "hold_seconds": library_item.hold_seconds,
+        "rest_seconds": library_item.rest_seconds,
+        "times_per_day": library_item.times_per_day or 1,
+        # The library says how many days a week; a program says which: the first N.
+        "weekdays": weekdays.to_mask(range(days)) if days else weekdays.ALL_DAYS,
+    }
+
+
+def _copy_of(library_item: ModuleItem) -> dict:
+    return {
+        "library_item": library_item,
+        "library_updated_at": library_item.updated_at,
+        "module_kind": library_item.module.kind,
+        "name": library_item.name,
+        "instructions": library_item.instructions or library_item.text,
+        **_library_dosage(library_item),
+    }
+
+
+def home_items() -> QuerySet[ModuleItem]:
+    """Library items that may go into a home program."""
+    return ModuleItem.objects.filter(module__setting=Module.Setting.HOME)
+
+
+def program_create(
+    *, owner, title: str, description: str = "", is_template: bool = False
+) -> Program:
+    return Program.objects.create(
+        owner=owner, title=title, description=description, is_template=is_template
+    )
+
+
+@transaction.atomic
+def program_add_item(*, program: Program, library_item: ModuleItem) -> ProgramItem:
+    """Copy a library item's instructions and dosage into the program, at the end."""
+    if library_item.module.setting != Module.Setting.HOME:
+        raise ValidationError(
+            _("%(name)s is carried out in the clinic and cannot go into a home program."),
+            params={"name": library_item.name},
+            code="clinic_only",
+        )
+    # Lock the program row so two quick adds do not take the same position.
+    Program.objects.select_for_update().filter(pk=program.pk).first()
+    last = program.items.aggregate(last=Max("order"))["last"]
+    item = ProgramItem.objects.create(
+        program=program, order=(last + 1) if last is not None else 0, **_copy_of(library_item)
+    )
+    program.save(update_fields=["updated_at"])
+    return item
+
+
+@transaction.atomic
+def program_create_from_muscle(*, owner, muscle: Muscle) -> Program:
+    """A muscle's starter: its home items with their default dosage, in a sensible order."""
+    program = program_create(owner=owner, title=_("%(muscle)s starter") % {"muscle": muscle.name})
+    program.muscle = muscle
+    program.save(update_fields=["muscle"])
+    items = list(
+        home_items()
+        .filter(module__muscle=muscle)
+        .select_related("module")
+        .order_by("module__order", "order")
+    )
+    rank = {kind: index for index, kind in enumerate(STARTER_ORDER)}
+    items.sort(key=lambda i: (rank.get(i.module.kind, len(rank)), i.module.order, i.order))
+    ProgramItem.objects.bulk_create(
+        ProgramItem(program=program, order=index, **_copy_of(item))
+        for index, item in enumerate(items)
+    )
+    return program
+
+
+@transaction.atomic
+def program_clone(*, program: Program, owner, as_template: bool | None = None) -> Program:
+    """Copy a program (or template) and its items for ``owner``."""
+    is_template = program.is_template if as_template is None else as_template
+    title = program.title
+    if program.owner_id == owner.pk and is_template == program.is_template:
+        title = _("Copy of %(title)s") % {"title": program.title}
+    copy = Program.objects.create(
+        owner=owner,
+        title=title[:200],
+        description=program.description,
+        is_template=is_template,
+        based_on=program,
+        muscle=program.muscle,
+    )
+    ProgramItem.objects.bulk_create(
+        ProgramItem(
+            program=copy,
+            library_item_id=item.library_item_id,
+            library_updated_at=item.library_updated_at,
+            module_kind=item.module_kind,
+            name=item.name,
+            instructions=item.instructions,
+            note=item.note,
+            order=item.order,
+            **{field: getattr(item, field) for field in ProgramItem.DOSAGE_FIELDS},
+        )
+        for item in program.items.all()
+    )
+    return copy
+
+
+def program_item_refresh(*, item: ProgramItem) -> ProgramItem:
+    """Take the library's current instructions and dosage (the clinician's note stays)."""
+    if item.library_item is None:
+        return item
+    for field, value in _copy_of(item.library_item).items():
+        setattr(item, field, value)
+    item.save()
+    return item
+
+
+@transaction.atomic
+def program_item_move(*, item: ProgramItem, offset: int) -> None:
+    """Move an item up (-1) or down (+1) by swapping it with its neighbour."""
+    items = list(item.program.items.select_for_update().order_by("order", "id"))
+    index = next(i for i, other in enumerate(items) if other.pk == item.pk)
+    target = index + offset
+    if not 0 <= target < len(items):
+        return
+    items[index], items[target] = items[target], items[index]
+    _renumber(items)
+
+
+@transaction.atomic
+def program_items_reorder(*, program: Program, item_ids: list[int]) -> None:
+    """Put the program's items in the given order (ids not in the program are refused)."""
+    items = {item.pk: item for item in program.items.select_for_update()}
+    if sorted(item_ids) != sorted(items):
+        raise ValidationError(_("The list of items has changed; reload the page."))
+    _renumber([items[pk] for pk in item_ids])
+
+
+def _renumber(items: list[ProgramItem]) -> None:
+    for order, item in enumerate(items):
+        item.order = order
+    ProgramItem.objects.bulk_update(items, ["order"])
+
+
+def program_item_remove(*, item: ProgramItem) -> None:
+    item.delete()
+
+
+def require_owner(*, program: Program, user) -> None:
+    if program.owner_id != user.pk:
+        raise PermissionDenied(_("Only its author can change this program."))

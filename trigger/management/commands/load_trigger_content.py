@@ -1,0 +1,28 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from trigger.services import DEFAULT_DOCUMENTS, ContentError, library_load_documents
+
+
+class Command(BaseCommand):
+    help = (
+        "Load muscle documents written in the seed's format into the library. With no path, "
+        "loads the documents shipped in trigger/content/. Running it again changes nothing."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("paths", nargs="*", type=Path, help="muscle documents (.txt)")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="overwrite changes editors made in the admin since the last load",
+        )
+
+    def handle(self, *args, paths: list[Path], force: bool, **options) -> None:
+        try:
+            results = library_load_documents(paths=paths or DEFAULT_DOCUMENTS, force=force)
+        except ContentError as error:
+            raise CommandError(str(error)) from error
+        for result in results:
+            self.stdout.write(f"{result.muscle.name}: {result.status}")

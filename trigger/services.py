@@ -1,0 +1,361 @@
+"""Writing muscle documents into the library."""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from .models import (
+    AssociatedMuscle,
+    BodyRegion,
+    Differential,
+    Module,
+    ModuleItem,
+    Muscle,
+    ReferralZone,
+    SectionItem,
+    SectionText,
+    Source,
+)
+from .parser import LIST_SECTIONS, Bullet, MuscleDocument, ParseError, parse_document
+
+CONTENT_DIR = Path(__file__).resolve().parent / "content"
+DEFAULT_DOCUMENTS = [CONTENT_DIR / "gastrocnemius-trigger-points.txt"]
+LIBRARY_DATA = CONTENT_DIR / "library.toml"
+
+# Module heading keywords -> (kind, who carries it out). Format knowledge, not content:
+# an unknown heading becomes "other", clinic-only, until an editor decides.
+MODULE_KINDS: list[tuple[str, str, str]] = [
+    ("dry needling", Module.Kind.DRY_NEEDLING, Module.Setting.CLINIC),
+    ("manual therapy", Module.Kind.MANUAL_THERAPY, Module.Setting.CLINIC),
+    ("self-massage", Module.Kind.SELF_MASSAGE, Module.Setting.HOME),
+    ("self massage", Module.Kind.SELF_MASSAGE, Module.Setting.HOME),
+    ("stretch", Module.Kind.STRETCHING, Module.Setting.HOME),
+    ("strength", Module.Kind.STRENGTHENING, Module.Setting.HOME),
+    ("footwear", Module.Kind.POSTURE_FOOTWEAR, Module.Setting.HOME),
+    ("postur", Module.Kind.POSTURE_FOOTWEAR, Module.Setting.HOME),
+]
+DOSAGE_FIELDS = ("sets", "reps", "hold_seconds", "rest_seconds", "times_per_day", "days_per_week")
+SECTION_KINDS = {kind.value for kind in SectionText.Kind}
+
+
+class ContentError(Exception):
+    """A document that cannot be loaded; the message names the file and the line."""
+
+
+class EditedSinceLoad(ContentError):
+    """The muscle was changed by an editor after its last load; --force overwrites."""
+
+
+@dataclass
+class LoadResult:
+    muscle: Muscle
+    status: str  # "created", "updated" or "unchanged"
+
+
+def _module_kind(heading: str) -> tuple[str, str]:
+    lowered = heading.lower()
+    for keyword, kind, setting in MODULE_KINDS:
+        if keyword in lowered:
+            return kind, setting
+    return Module.Kind.OTHER, Module.Setting.CLINIC
+
+
+def _item_name(bullet: Bullet) -> str:
+    return (bullet.label or bullet.text.rstrip("."))[:200]
+
+
+def _statement(bullet: Bullet) -> str:
+    return f"{bullet.text} ({bullet.note})" if bullet.note else bullet.text
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    except tomllib.TOMLDecodeError as error:
+        raise ContentError(f"{path}: {error}") from error
+
+
+def defaults_path(document_path: Path) -> Path:
+    """The optional sidecar with editable default dosages for a document."""
+    return document_path.with_suffix(".defaults.toml")
+
+
+def muscle_is_edited_since_load(muscle: Muscle) -> bool:
+    """True when an editor changed the muscle or any of its rows after the last load."""
+    if muscle.loaded_at is None:
+        return muscle.has_content
+    after = {"updated_at__gt": muscle.loaded_at}
+    return (
+        muscle.updated_at > muscle.loaded_at
+        or muscle.section_texts.filter(**after).exists()
+        or muscle.section_items.filter(**after).exists()
+        or muscle.referral_zones.filter(**after).exists()
+        or muscle.differentials.filter(**after).exists()
+        or muscle.associations.filter(**after).exists()
+        or muscle.modules.filter(**after).exists()
+        or ModuleItem.objects.filter(module__muscle=muscle, **after).exists()
+        or muscle.sources.filter(**after).exists()
+    )
+
+
+def library_load_documents(*, paths: list[Path], force: bool = False) -> list[LoadResult]:
+    """Load muscle documents into the library, all or nothing.
+
+    A document whose text (and defaults) is unchanged since its last load is skipped
+    without writing. A changed document replaces the muscle's rows, unless an editor
+    changed them since that load: then nothing is written without ``force``.
+    """
+    library = _read_toml(LIBRARY_DATA)
+    parsed: list[tuple[MuscleDocument, str, dict]] = []
+    for path in paths:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise ContentError(f"{path}: cannot read the document ({error})") from error
+        try:
+            document = parse_document(text)
+        except ParseError as error:
+            raise ContentError(f"{path}: {error}") from error
+        defaults_file = defaults_path(path)
+        defaults = _read_toml(defaults_file)
+        checksum = hashlib.sha256(
+            text.encode()
+            + (defaults_file.read_bytes() if defaults_file.exists() else b"")
+            + LIBRARY_DATA.read_bytes()
+        ).hexdigest()
+        parsed.append((document, checksum, defaults))
+
+    results = []
+    with transaction.atomic():
+        for document, checksum, defaults in parsed:
+            results.append(
+                _load_one(
+                    document=document,
+                    checksum=checksum,
+                    defaults=defaults,
+                    library=library,
+                    force=force,
+                )
+            )
+    return results
+
+
+def _load_one(
+    *, document: MuscleDocument, checksum: str, defaults: dict, library: dict, force: bool
+) -> LoadResult:
+    slug = slugify(document.name)
+    muscle = Muscle.objects.filter(slug=slug).first()
+    if muscle is not None:
+        if muscle.source_checksum == checksum and not force:
+            return LoadResult(muscle=muscle, status="unchanged")
+        if not force and muscle_is_edited_since_load(muscle):
+            raise EditedSinceLoad(
+                f"{muscle.name} was changed in the admin since it was last loaded; "
+                "nothing was loaded. Run again with --force to overwrite those changes."
+            )
+        status = "updated"
+    else:
+        muscle = Muscle(slug=slug)
+        status = "created"
+
+    anatomy = document.section("anatomy")
+    origin = insertion = innervation = roots = ""
+    if anatomy is not None:
+        header = [cell.lower() for cell in anatomy.table[0]]
+        row = dict(zip(header, anatomy.table[1], strict=True))
+        origin, insertion = row.get("origin", ""), row.get("insertion", "")
+        innervation, roots = _split_nerve(row.get("innervation", ""))
+
+    muscle.name = document.name
+    muscle.title = document.title
+    muscle.area = document.area
+    muscle.introduction = document.introduction
+    conclusion = document.section("conclusion")
+    muscle.conclusion = "\n\n".join(conclusion.lead if conclusion else [])
+    muscle.further_reading = document.further_reading
+    muscle.origin, muscle.insertion = origin, insertion
+    muscle.innervation, muscle.nerve_roots = innervation, roots
+    muscle.anatomy_note = "\n\n".join(anatomy.summary) if anatomy else ""
+    muscle.source_checksum = checksum
+    muscle.save()
+
+    _replace_sections(muscle, document)
+    _replace_referrals(muscle, document, library.get("region", []))
+    _replace_differentials(muscle, document, library.get("urgent", []))
+    _replace_associations(muscle, document)
+    _replace_modules(muscle, document, defaults.get("item", []))
+    muscle.sources.all().delete()
+    Source.objects.bulk_create(
+        Source(muscle=muscle, citation=citation, order=index)
+        for index, citation in enumerate(document.sources)
+    )
+    # Stamped last, after every row's auto_now, so any later admin edit is newer.
+    Muscle.objects.filter(pk=muscle.pk).update(loaded_at=timezone.now())
+    muscle.refresh_from_db()
+    return LoadResult(muscle=muscle, status=status)
+
+
+def _split_nerve(cell: str) -> tuple[str, str]:
+    text, _, roots = cell.partition("(")
+    return text.strip(), roots.rstrip(")").strip()
+
+
+def _replace_sections(muscle: Muscle, document: MuscleDocument) -> None:
+    muscle.section_texts.all().delete()
+    muscle.section_items.all().delete()
+    texts, items = [], []
+    for section in document.sections.values():
+        if section.key not in SECTION_KINDS:
+            continue
+        lead, summary = list(section.lead), list(section.summary)
+        if section.key == "differential":
+            # A sentence among the conditions ("A thorough ... assessment is necessary")
+            # is advice about the whole list: it closes the section.
+            summary = [_statement(b) for b in section.bullets if _is_sentence(b)] + summary
+        texts.append(
+            SectionText(
+                muscle=muscle,
+                kind=section.key,
+                heading=section.heading,
+                lead="\n\n".join(lead),
+                summary="\n\n".join(summary),
+            )
+        )
+        if section.key in LIST_SECTIONS:
+            items.extend(
+                SectionItem(
+                    muscle=muscle,
+                    kind=section.key,
+                    order=index,
+                    label=bullet.label,
+                    text=bullet.text,
+                    note=bullet.note,
+                )
+                for index, bullet in enumerate(section.bullets)
+            )
+    SectionText.objects.bulk_create(texts)
+    SectionItem.objects.bulk_create(items)
+
+
+def _is_sentence(bullet: Bullet) -> bool:
+    return not bullet.note and not bullet.label and bullet.text.endswith(".")
+
+
+def _region_for(text: str, regions: list[dict]) -> BodyRegion:
+    lowered = text.lower()
+    for order, region in enumerate(regions):
+        if any(phrase in lowered for phrase in region["phrases"]):
+            obj, _ = BodyRegion.objects.get_or_create(
+                slug=region["slug"], defaults={"name": region["name"], "order": order}
+            )
+            return obj
+    name = text[4:] if lowered.startswith("the ") else text
+    obj, _ = BodyRegion.objects.get_or_create(
+        slug=slugify(name)[:80], defaults={"name": name[:1].upper() + name[1:], "order": 100}
+    )
+    return obj
+
+
+def _replace_referrals(muscle: Muscle, document: MuscleDocument, regions: list[dict]) -> None:
+    muscle.referral_zones.all().delete()
+    section = document.section("referral")
+    if section is None:
+        return
+    ReferralZone.objects.bulk_create(
+        ReferralZone(
+            muscle=muscle,
+            region=_region_for(bullet.text, regions),
+            text=bullet.text,
+            mimics=bullet.note,
+            order=index,
+        )
+        for index, bullet in enumerate(section.bullets)
+    )
+
+
+def _replace_differentials(muscle: Muscle, document: MuscleDocument, urgent: list[dict]) -> None:
+    muscle.differentials.all().delete()
+    section = document.section("differential")
+    if section is None:
+        return
+    rows = []
+    for index, bullet in enumerate(b for b in section.bullets if not _is_sentence(b)):
+        flag = next((u for u in urgent if u["match"] in bullet.text.lower()), None)
+        rows.append(
+            Differential(
+                muscle=muscle,
+                name=bullet.text,
+                description=bullet.note,
+                urgent=flag is not None,
+                urgent_advice=flag["advice"] if flag else "",
+                urgent_source=flag["source"] if flag else "",
+                order=index,
+            )
+        )
+    Differential.objects.bulk_create(rows)
+
+
+def _replace_associations(muscle: Muscle, document: MuscleDocument) -> None:
+    muscle.associations.all().delete()
+    section = document.section("associated")
+    if section is None:
+        return
+    for index, bullet in enumerate(section.bullets):
+        related, _ = Muscle.objects.get_or_create(
+            slug=slugify(bullet.text), defaults={"name": bullet.text}
+        )
+        AssociatedMuscle.objects.create(
+            muscle=muscle, related=related, note=bullet.note, order=index
+        )
+        # Linked both ways: the associated muscle's entry points back, for an editor to
+        # describe later; an existing link (and its note) is left as it is.
+        AssociatedMuscle.objects.get_or_create(muscle=related, related=muscle)
+
+
+def _replace_modules(muscle: Muscle, document: MuscleDocument, defaults: list[dict]) -> None:
+    """Modules and items are updated in place (matched by name), so programs that copied
+    an item keep their link to it; rows the document no longer has are removed."""
+    section = document.section("corrective")
+    modules = section.modules if section else []
+    keep_modules = []
+    for module_index, (heading, bullets) in enumerate(modules):
+        kind, setting = _module_kind(heading)
+        module, _ = Module.objects.update_or_create(
+            muscle=muscle,
+            name=heading,
+            defaults={"kind": kind, "setting": setting, "order": module_index},
+        )
+        keep_modules.append(module.pk)
+        keep_items = []
+        for item_index, bullet in enumerate(bullets):
+            name = _item_name(bullet)
+            dosage = next(
+                (d for d in defaults if d.get("module") == heading and d.get("name") == name),
+                None,
+            )
+            values = {
+                "text": _statement(bullet),
+                "instructions": _statement(bullet),
+                "order": item_index,
+                "dosage_is_default": dosage is not None,
+                "dosage_source": dosage["source"] if dosage else "",
+                **{f: (dosage or {}).get(f) for f in DOSAGE_FIELDS},
+            }
+            item, _ = ModuleItem.objects.update_or_create(module=module, name=name, defaults=values)
+            keep_items.append(item.pk)
+        module.items.exclude(pk__in=keep_items).delete()
+    muscle.modules.exclude(pk__in=keep_modules).delete()
+    unknown = {d.get("name") for d in defaults} - {
+        _item_name(b) for _, bullets in modules for b in bullets
+    }
+    if unknown:
+        raise ContentError(
+            f"the defaults file names items the document does not have: {sorted(unknown)}"
+        )
