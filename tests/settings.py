@@ -24,3 +24,12 @@ MEDIA_ROOT = tempfile.mkdtemp(prefix="trigger-media-")
 # Browser tests use plain-HTTP live servers.
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+
+# Each xdist worker has its own Celery queue, so real-worker tests running in parallel
+# never take each other's messages on a shared broker.
+CELERY_TASK_DEFAULT_QUEUE = "test-" + os.environ.get("PYTEST_XDIST_WORKER", "main")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not memory: a Celery worker started by a test opens the same database.
+    _artifacts = BASE_DIR / "test-artifacts"  # noqa: F405
+    _artifacts.mkdir(exist_ok=True)
+    DATABASES["default"]["TEST"] = {"NAME": str(_artifacts / f"test-{os.getpid()}.sqlite3")}  # noqa: F405

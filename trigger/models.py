@@ -332,6 +332,10 @@ class ModuleItem(OrderedItem):
                 name="trigger_moduleitem_hold_range",
             ),
             models.CheckConstraint(
+                condition=models.Q(rest_seconds__isnull=True) | models.Q(rest_seconds__lte=600),
+                name="trigger_moduleitem_rest_range",
+            ),
+            models.CheckConstraint(
                 condition=models.Q(times_per_day__isnull=True)
                 | models.Q(times_per_day__gte=1, times_per_day__lte=6),
                 name="trigger_moduleitem_times_per_day_range",

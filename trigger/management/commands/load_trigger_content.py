@@ -24,5 +24,6 @@ class Command(BaseCommand):
             results = library_load_documents(paths=paths or DEFAULT_DOCUMENTS, force=force)
         except ContentError as error:
             raise CommandError(str(error)) from error
-        for result in results:
-            self.stdout.write(f"{result.muscle.name}: {result.status}")
+        if options["verbosity"] > 0:
+            for result in results:
+                self.stdout.write(f"{result.muscle.name}: {result.status}")
