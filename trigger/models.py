@@ -44,9 +44,11 @@ class Muscle(models.Model):
     innervation = models.CharField(_("innervation"), max_length=200, blank=True)
     nerve_roots = models.CharField(_("nerve roots"), max_length=50, blank=True)
     anatomy_note = models.TextField(_("anatomy note"), blank=True)
-    # Bookkeeping for load_trigger_content: which document produced these rows, and
-    # when, so a reload can tell an unchanged document from an editor's later edits.
+    # Bookkeeping for load_trigger_content: the document that produced these rows, a
+    # fingerprint of the rows as loaded (a reload compares it to tell an editor's later
+    # changes), and when.
     source_checksum = models.CharField(max_length=64, blank=True, editable=False)
+    content_checksum = models.CharField(max_length=64, blank=True, editable=False)
     loaded_at = models.DateTimeField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -144,8 +144,14 @@ def _heading_key(line: str) -> str | None:
     return SECTION_HEADINGS.get(line.strip().rstrip(":").strip().lower())
 
 
-def split_table_row(row: str, expected: int, line_no: int) -> list[str]:
-    """Split one row of the anatomy table into ``expected`` cells."""
+def split_table_row(
+    row: str, expected: int, line_no: int, first_cell: str | None = None
+) -> list[str]:
+    """Split one row of the anatomy table into ``expected`` cells.
+
+    ``first_cell`` is the muscle's name, which the seed's space-separated form needs:
+    nothing else tells where a two-word name ("Tibialis posterior") ends.
+    """
     for separator in ("\t", " | ", "|"):
         if separator in row:
             cells = [cell.strip() for cell in row.split(separator) if cell.strip()]
@@ -155,9 +161,16 @@ def split_table_row(row: str, expected: int, line_no: int) -> list[str]:
         if len(cells) != expected:
             # The seed's form: the first cell is the muscle's name, each later cell ends
             # with its parenthesised part ("Femur (medial and lateral condyles)").
-            first, _, rest = row.strip().partition(" ")
+            stripped = row.strip()
+            if not first_cell or not stripped.startswith(first_cell + " "):
+                raise ParseError(
+                    line_no,
+                    "the anatomy row must start with the muscle's name, or separate its "
+                    "cells with tabs or ' | '",
+                )
+            rest = stripped[len(first_cell) :]
             parts = [p.strip() for p in re.split(r"(?<=\))\s+", rest) if p.strip()]
-            cells = [first, *parts]
+            cells = [first_cell, *parts]
     if len(cells) != expected:
         raise ParseError(
             line_no,
@@ -178,6 +191,15 @@ def parse_document(text: str) -> MuscleDocument:
     if _heading_key(title) or _bullet_body(title) is not None:
         raise ParseError(title_line, "the first line must be the document's title")
 
+    # The muscle's name, wherever its "Name:" bullet is: the anatomy table needs it.
+    name = next(
+        (
+            parse_bullet(body, n).text
+            for n, line in content
+            if (body := _bullet_body(line)) is not None and body.lower().startswith("name:")
+        ),
+        None,
+    )
     sections: dict[str, Section] = {}
     current: Section | None = None
     current_module: list[Bullet] | None = None
@@ -217,7 +239,9 @@ def parse_document(text: str) -> MuscleDocument:
                 current.table.append(header)
                 continue
             if len(current.table) == 1:
-                current.table.append(split_table_row(line, len(current.table[0]), line_no))
+                current.table.append(
+                    split_table_row(line, len(current.table[0]), line_no, first_cell=name)
+                )
                 continue
         if body is not None:
             if current.summary:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -25,6 +27,15 @@ from .models import (
 )
 from .parser import LIST_SECTIONS, Bullet, MuscleDocument, ParseError, parse_document
 
+MUSCLE_FIELDS = (
+    "name", "slug", "title", "area", "introduction", "conclusion", "further_reading",
+    "origin", "insertion", "innervation", "nerve_roots", "anatomy_note",
+)  # fmt: skip
+ITEM_FIELDS = (
+    "name", "text", "instructions", "sets", "reps", "hold_seconds", "rest_seconds",
+    "times_per_day", "days_per_week", "dosage_is_default", "dosage_source", "image",
+    "image_alt", "video", "video_description", "order",
+)  # fmt: skip
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 DEFAULT_DOCUMENTS = [CONTENT_DIR / "gastrocnemius-trigger-points.txt"]
 LIBRARY_DATA = CONTENT_DIR / "library.toml"
@@ -87,21 +98,39 @@ def defaults_path(document_path: Path) -> Path:
     return document_path.with_suffix(".defaults.toml")
 
 
-def muscle_is_edited_since_load(muscle: Muscle) -> bool:
-    """True when an editor changed the muscle or any of its rows after the last load."""
-    if muscle.loaded_at is None:
-        return muscle.has_content
-    after = {"updated_at__gt": muscle.loaded_at}
-    return (
-        muscle.updated_at > muscle.loaded_at
-        or muscle.section_texts.filter(**after).exists()
-        or muscle.section_items.filter(**after).exists()
-        or muscle.referral_zones.filter(**after).exists()
-        or muscle.differentials.filter(**after).exists()
-        or muscle.associations.filter(**after).exists()
-        or muscle.modules.filter(**after).exists()
-        or ModuleItem.objects.filter(module__muscle=muscle, **after).exists()
-        or muscle.sources.filter(**after).exists()
+def muscle_content_fingerprint(muscle: Muscle) -> str:
+    """A hash of everything an editor can change about a muscle, its rows included.
+
+    Stored after each load: a different value later means an editor added, changed or
+    deleted something since, whatever the timestamps say.
+    """
+    by_pk = ("pk",)
+    parts = [
+        Muscle.objects.filter(pk=muscle.pk).values_list(*MUSCLE_FIELDS),
+        muscle.section_texts.order_by(*by_pk).values_list("kind", "heading", "lead", "summary"),
+        muscle.section_items.order_by(*by_pk).values_list("kind", "order", "label", "text", "note"),
+        muscle.referral_zones.order_by(*by_pk).values_list(
+            "region__slug", "text", "mimics", "order"
+        ),
+        muscle.differentials.order_by(*by_pk).values_list(
+            "name", "description", "urgent", "urgent_advice", "urgent_source", "order"
+        ),
+        muscle.associations.order_by(*by_pk).values_list("related__slug", "note", "order"),
+        muscle.modules.order_by(*by_pk).values_list("name", "kind", "setting", "order"),
+        ModuleItem.objects.filter(module__muscle=muscle)
+        .order_by(*by_pk)
+        .values_list("module__name", *ITEM_FIELDS),
+        muscle.sources.order_by(*by_pk).values_list("citation", "order"),
+    ]
+    digest = hashlib.sha256()
+    for rows in parts:
+        digest.update(json.dumps(list(rows), default=str).encode())
+    return digest.hexdigest()
+
+
+def _stamp(muscle: Muscle, **fields: object) -> None:
+    Muscle.objects.filter(pk=muscle.pk).update(
+        content_checksum=muscle_content_fingerprint(muscle), **fields
     )
 
 
@@ -125,6 +154,7 @@ def library_load_documents(*, paths: list[Path], force: bool = False) -> list[Lo
             raise ContentError(f"{path}: {error}") from error
         defaults_file = defaults_path(path)
         defaults = _read_toml(defaults_file)
+        _check_defaults(defaults.get("item", []), document, defaults_file)
         checksum = hashlib.sha256(
             text.encode()
             + (defaults_file.read_bytes() if defaults_file.exists() else b"")
@@ -147,6 +177,32 @@ def library_load_documents(*, paths: list[Path], force: bool = False) -> list[Lo
     return results
 
 
+def _check_defaults(entries: list[dict], document: MuscleDocument, path: Path) -> None:
+    """Every default names an item of the document, cites a source and is in range."""
+    section = document.section("corrective")
+    items = {
+        (heading, _item_name(bullet))
+        for heading, bullets in (section.modules if section else [])
+        for bullet in bullets
+    }
+    for entry in entries:
+        where = f"{path}: default for {entry.get('module')!r} / {entry.get('name')!r}"
+        if (entry.get("module"), entry.get("name")) not in items:
+            raise ContentError(f"{where}: the document has no such item in that module")
+        if not str(entry.get("source", "")).strip():
+            raise ContentError(f"{where}: a default dosage must cite its source")
+        for field in DOSAGE_FIELDS:
+            value = entry.get(field)
+            if value is None:
+                continue
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise ContentError(f"{where}: {field} must be a whole number")
+            try:
+                ModuleItem._meta.get_field(field).run_validators(value)
+            except ValidationError as error:
+                raise ContentError(f"{where}: {field}: {' '.join(error.messages)}") from error
+
+
 def _load_one(
     *, document: MuscleDocument, checksum: str, defaults: dict, library: dict, force: bool
 ) -> LoadResult:
@@ -155,7 +211,7 @@ def _load_one(
     if muscle is not None:
         if muscle.source_checksum == checksum and not force:
             return LoadResult(muscle=muscle, status="unchanged")
-        if not force and muscle_is_edited_since_load(muscle):
+        if not force and muscle.content_checksum != muscle_content_fingerprint(muscle):
             raise EditedSinceLoad(
                 f"{muscle.name} was changed in the admin since it was last loaded; "
                 "nothing was loaded. Run again with --force to overwrite those changes."
@@ -196,8 +252,7 @@ def _load_one(
         Source(muscle=muscle, citation=citation, order=index)
         for index, citation in enumerate(document.sources)
     )
-    # Stamped last, after every row's auto_now, so any later admin edit is newer.
-    Muscle.objects.filter(pk=muscle.pk).update(loaded_at=timezone.now())
+    _stamp(muscle, loaded_at=timezone.now())
     muscle.refresh_from_db()
     return LoadResult(muscle=muscle, status=status)
 
@@ -308,15 +363,16 @@ def _replace_associations(muscle: Muscle, document: MuscleDocument) -> None:
     if section is None:
         return
     for index, bullet in enumerate(section.bullets):
-        related, _ = Muscle.objects.get_or_create(
+        # A muscle not in the library yet gets a stub entry for an editor to fill in; its
+        # page links back here through the reverse relation (linked both ways).
+        related, created = Muscle.objects.get_or_create(
             slug=slugify(bullet.text), defaults={"name": bullet.text}
         )
+        if created:
+            _stamp(related)
         AssociatedMuscle.objects.create(
             muscle=muscle, related=related, note=bullet.note, order=index
         )
-        # Linked both ways: the associated muscle's entry points back, for an editor to
-        # describe later; an existing link (and its note) is left as it is.
-        AssociatedMuscle.objects.get_or_create(muscle=related, related=muscle)
 
 
 def _replace_modules(muscle: Muscle, document: MuscleDocument, defaults: list[dict]) -> None:
@@ -352,10 +408,3 @@ def _replace_modules(muscle: Muscle, document: MuscleDocument, defaults: list[di
             keep_items.append(item.pk)
         module.items.exclude(pk__in=keep_items).delete()
     muscle.modules.exclude(pk__in=keep_modules).delete()
-    unknown = {d.get("name") for d in defaults} - {
-        _item_name(b) for _, bullets in modules for b in bullets
-    }
-    if unknown:
-        raise ContentError(
-            f"the defaults file names items the document does not have: {sorted(unknown)}"
-        )

@@ -74,6 +74,10 @@ def _muscle_with_content(slug: str) -> Muscle:
             queryset=AssociatedMuscle.objects.select_related("related").order_by(*ordered),
         ),
         Prefetch(
+            "associated_from",
+            queryset=AssociatedMuscle.objects.select_related("muscle").order_by(*ordered),
+        ),
+        Prefetch(
             "modules",
             queryset=Module.objects.order_by(*ordered).prefetch_related(
                 Prefetch("items", queryset=ModuleItem.objects.order_by(*ordered))
@@ -115,6 +119,23 @@ def _has_anatomy(muscle: Muscle) -> bool:
     )
 
 
+@dataclass
+class AssociatedLink:
+    related: Muscle
+    note: str = ""
+
+
+def associated_links(muscle: Muscle) -> list[AssociatedLink]:
+    """The muscles this one's document names, then those whose documents name this one:
+    associations are linked both ways without writing rows into the other muscle."""
+    links = [AssociatedLink(a.related, a.note) for a in muscle.associations.all()]
+    named = {link.related.pk for link in links}
+    links += [
+        AssociatedLink(a.muscle) for a in muscle.associated_from.all() if a.muscle_id not in named
+    ]
+    return links
+
+
 def muscle_sections(muscle: Muscle) -> list[SectionBlock]:
     """The muscle's sections in document order, from prefetched rows only.
 
@@ -130,7 +151,7 @@ def muscle_sections(muscle: Muscle) -> list[SectionBlock]:
     rows: dict[str, list] = {kind.value: [] for kind in Kind}
     rows[Kind.REFERRAL] = list(muscle.referral_zones.all())
     rows[Kind.DIFFERENTIAL] = list(muscle.differentials.all())
-    rows[Kind.ASSOCIATED] = list(muscle.associations.all())
+    rows[Kind.ASSOCIATED] = associated_links(muscle)
     rows[Kind.CORRECTIVE] = list(muscle.modules.all())
 
     blocks = [
