@@ -22,6 +22,9 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("library/", include("trigger.urls")),
+    path("programs/", include("programs.urls")),
+    # /clinic/... and /me/... (one "patients" namespace for both).
+    path("", include("patients.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,0 +1,221 @@
+"""Forms of the program builder: they validate and normalise; crispy renders them."""
+
+from __future__ import annotations
+
+from crispy_forms.bootstrap import InlineCheckboxes
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Field, Layout, Row
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from trigger.models import BodyRegion, Module, ModuleItem, Muscle
+
+from . import weekdays
+from .models import Program, ProgramItem
+from .services import home_items
+
+
+def _bounded(
+    label: str, minimum: int, maximum: int, message: str, *, required: bool = False
+) -> forms.IntegerField:
+    """A whole number with one clear message for every way of leaving its range."""
+    errors = {"min_value": message, "max_value": message, "invalid": message}
+    if required:
+        errors["required"] = message
+    return forms.IntegerField(
+        label=label,
+        min_value=minimum,
+        max_value=maximum,
+        required=required,
+        error_messages=errors,
+    )
+
+
+class ProgramForm(forms.ModelForm):
+    """Title and description of a program (also "start empty" on the list page)."""
+
+    class Meta:
+        model = Program
+        fields = ["title", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True  # the template's <form> has its token
+
+
+class ProgramItemForm(forms.ModelForm):
+    """A program item's dosage and note. Nothing is saved unless every field is valid."""
+
+    sets = _bounded(_("Sets"), 1, 20, _("Sets must be between 1 and 20."))
+    reps = _bounded(_("Repetitions"), 1, 100, _("Repetitions must be between 1 and 100."))
+    hold_seconds = _bounded(
+        _("Hold (seconds)"), 0, 600, _("Hold must be between 0 and 600 seconds.")
+    )
+    rest_seconds = _bounded(
+        _("Rest (seconds)"), 0, 600, _("Rest must be between 0 and 600 seconds.")
+    )
+    times_per_day = _bounded(
+        _("Times per day"), 1, 6, _("Times per day must be between 1 and 6."), required=True
+    )
+    weekdays = forms.MultipleChoiceField(
+        label=_("Days"),
+        choices=weekdays.CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": _("Choose at least one day."),
+            "invalid_choice": _("Choose days of the week."),
+        },
+    )
+
+    class Meta:
+        model = ProgramItem
+        fields = [
+            "sets",
+            "reps",
+            "hold_seconds",
+            "rest_seconds",
+            "times_per_day",
+            "weekdays",
+            "note",
+        ]
+        widgets = {"note": forms.Textarea(attrs={"rows": 2})}
+        help_texts = {"note": _("Shown to the patient with this exercise.")}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["weekdays"] = [str(d) for d in weekdays.from_mask(self.instance.weekdays)]
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True  # the template's <form> has its token
+        self.helper.layout = Layout(
+            Row(
+                Column(Field("sets"), css_class="col-6 col-md-4"),
+                Column(Field("reps"), css_class="col-6 col-md-4"),
+                Column(Field("times_per_day"), css_class="col-6 col-md-4"),
+                Column(Field("hold_seconds"), css_class="col-6 col-md-4"),
+                Column(Field("rest_seconds"), css_class="col-6 col-md-4"),
+            ),
+            InlineCheckboxes("weekdays"),
+            Field("note"),
+        )
+
+    def clean_weekdays(self) -> int:
+        return weekdays.to_mask(self.cleaned_data["weekdays"])
+
+
+class NewFromTemplateForm(forms.Form):
+    template = forms.ModelChoiceField(
+        label=_("Template"),
+        queryset=Program.objects.none(),
+        empty_label=_("Choose a template"),
+        error_messages={"required": _("Choose a template.")},
+    )
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["template"]
+        field.queryset = (
+            Program.objects.visible_to(user)
+            .filter(is_template=True)
+            .select_related("owner")
+            .order_by("title", "id")
+        )
+        field.label_from_instance = lambda template: (
+            template.title
+            if template.owner_id == user.pk
+            else _("%(title)s (shared by %(owner)s)")
+            % {"title": template.title, "owner": template.owner}
+        )
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True  # the template's <form> has its token
+
+
+def muscles_with_home_items() -> QuerySet[Muscle]:
+    return Muscle.objects.filter(pk__in=home_items().values("module__muscle")).order_by("name")
+
+
+class NewFromMuscleForm(forms.Form):
+    muscle = forms.ModelChoiceField(
+        label=_("Muscle"),
+        queryset=Muscle.objects.none(),
+        empty_label=_("Choose a muscle"),
+        error_messages={"required": _("Choose a muscle.")},
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["muscle"].queryset = muscles_with_home_items()
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True  # the template's <form> has its token
+
+
+class AddItemForm(forms.Form):
+    """Which library item to add. Whether it may go into a home program is the service's
+    call, so a clinic-only item gets the service's message rather than "invalid choice"."""
+
+    library_item = forms.ModelChoiceField(
+        queryset=ModuleItem.objects.select_related("module"),
+        error_messages={
+            "required": _("Choose an exercise from the library."),
+            "invalid_choice": _("That exercise is no longer in the library."),
+        },
+    )
+
+
+class LibrarySearchForm(forms.Form):
+    """Filters of the library browser: only home items are ever listed."""
+
+    LIMIT = 50
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("Name or words in the instructions")}
+        ),
+    )
+    muscle = forms.ModelChoiceField(
+        label=_("Muscle"), queryset=Muscle.objects.none(), required=False, empty_label=_("All")
+    )
+    kind = forms.ChoiceField(label=_("Module"), required=False)
+    region = forms.ModelChoiceField(
+        label=_("Body region"),
+        queryset=BodyRegion.objects.all(),
+        required=False,
+        empty_label=_("All"),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["muscle"].queryset = muscles_with_home_items()
+        self.fields["kind"].choices = [("", _("All"))] + [
+            (value, label)
+            for value, label in Module.Kind.choices
+            if value not in (Module.Kind.DRY_NEEDLING, Module.Kind.MANUAL_THERAPY)
+        ]
+
+    def results(self) -> QuerySet[ModuleItem]:
+        items = home_items().select_related("module__muscle")
+        if self.is_valid():
+            data = self.cleaned_data
+            if data["q"]:
+                q = data["q"]
+                items = items.filter(
+                    Q(name__icontains=q) | Q(text__icontains=q) | Q(instructions__icontains=q)
+                )
+            if data["muscle"]:
+                items = items.filter(module__muscle=data["muscle"])
+            if data["kind"]:
+                items = items.filter(module__kind=data["kind"])
+            if data["region"]:
+                region_muscles = Muscle.objects.filter(referral_zones__region=data["region"])
+                items = items.filter(module__muscle__in=region_muscles)
+        return items.order_by("module__muscle__name", "module__order", "order", "id")
