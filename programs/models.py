@@ -9,6 +9,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from trigger.dosage import dosage_in_words
 from trigger.models import ModuleItem, Muscle
 
 from . import weekdays
@@ -112,6 +113,33 @@ class Dosage(models.Model):
 
     class Meta:
         abstract = True
+
+    @property
+    def dosage_words(self) -> str:
+        """The dosage as a patient reads it: "3 sets of 15, twice a day"."""
+        counted = (self.sets, self.reps, self.hold_seconds, self.rest_seconds)
+        # Advice ("wear supportive shoes") has no count: "once a day" alone would mislead.
+        if not any(counted) and self.times_per_day == 1:
+            return ""
+        return dosage_in_words(
+            sets=self.sets,
+            reps=self.reps,
+            hold_seconds=self.hold_seconds,
+            rest_seconds=self.rest_seconds,
+            times_per_day=self.times_per_day,
+            days_per_week=None,
+        )
+
+    @property
+    def days_words(self) -> str:
+        return weekdays.describe(self.weekdays)
+
+    @property
+    def name_is_instructions(self) -> bool:
+        """A library bullet named after its own text would otherwise read twice."""
+        return (
+            self.instructions.strip().rstrip(".").strip() == self.name.strip().rstrip(".").strip()
+        )
 
     @property
     def weekdays_list(self) -> list[int]:

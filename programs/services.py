@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from trigger.models import Module, ModuleItem, Muscle
@@ -137,6 +138,7 @@ def program_item_refresh(*, item: ProgramItem) -> ProgramItem:
     for field, value in _copy_of(item.library_item).items():
         setattr(item, field, value)
     item.save()
+    _touch(item.program_id)
     return item
 
 
@@ -165,10 +167,18 @@ def _renumber(items: list[ProgramItem]) -> None:
     for order, item in enumerate(items):
         item.order = order
     ProgramItem.objects.bulk_update(items, ["order"])
+    if items:
+        _touch(items[0].program_id)
+
+
+def _touch(program_id: int) -> None:
+    """Any change to a program's items is a change to the program (the list's order)."""
+    Program.objects.filter(pk=program_id).update(updated_at=timezone.now())
 
 
 def program_item_remove(*, item: ProgramItem) -> None:
     item.delete()
+    _touch(item.program_id)
 
 
 def require_owner(*, program: Program, user) -> None:

@@ -21,10 +21,9 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from trigger.dosage import dosage_in_words
 from users.access import clinician_required
 
-from . import services, weekdays
+from . import services
 from .access import get_program_for_user, get_program_item_for_user
 from .forms import (
     AddItemForm,
@@ -143,32 +142,8 @@ def program_new(request: HttpRequest) -> HttpResponse:
 # --- The builder --------------------------------------------------------------------------
 
 
-def _in_words(item: ProgramItem) -> ProgramItem:
-    """The item's dosage as a patient reads it: "3 sets of 15, twice a day", "every day"."""
-    counted = (item.sets, item.reps, item.hold_seconds, item.rest_seconds)
-    # Advice ("wear supportive shoes") has no count: "once a day" alone would mislead.
-    if any(counted) or item.times_per_day != 1:
-        item.dosage_words = dosage_in_words(
-            sets=item.sets,
-            reps=item.reps,
-            hold_seconds=item.hold_seconds,
-            rest_seconds=item.rest_seconds,
-            times_per_day=item.times_per_day,
-            days_per_week=None,
-        )
-    else:
-        item.dosage_words = ""
-    item.days_words = weekdays.describe(item.weekdays)
-    # A library bullet named after its own text would otherwise read twice.
-    item.name_is_instructions = (
-        item.instructions.strip().rstrip(".").strip() == item.name.strip().rstrip(".").strip()
-    )
-    return item
-
-
 def _describe(item: ProgramItem, *, form: ProgramItemForm | None = None) -> ProgramItem:
-    """Give an item what its fragment shows: the dosage in words and its edit form."""
-    _in_words(item)
+    """Give an item what its fragment shows: its edit form."""
     item.form = form or ProgramItemForm(instance=item, auto_id=f"item-{item.pk}-%s")
     item.form_open = form is not None
     return item
@@ -420,7 +395,6 @@ def program_print(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _describe_for_print(item: ProgramItem) -> ProgramItem:
-    _in_words(item)
     library_item = item.library_item
     item.library_image = library_item.image if library_item and library_item.image else None
     item.library_image_alt = library_item.image_alt if item.library_image else ""
