@@ -1,0 +1,302 @@
+"""Forms of the clinic: patient details, assigning a program, editing an assignment."""
+
+from __future__ import annotations
+
+import datetime
+import re
+import zoneinfo
+from functools import cache
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.formfields import PhoneNumberField
+
+from programs import weekdays
+from programs.models import Program
+
+from .models import Assignment, AssignmentItem, Patient, ReminderSchedule
+
+DEFAULT_TIME_ZONE = "Europe/London"
+MAX_REMINDER_TIMES = 4
+
+
+@cache
+def time_zone_choices() -> list[tuple[str, str]]:
+    """Every IANA zone a person can live in ("Europe/London", ..., "UTC"), sorted.
+
+    Aliases without a region ("EST", "Factory", "localtime") are left out: nobody lives there.
+    """
+    names = sorted(name for name in zoneinfo.available_timezones() if "/" in name or name == "UTC")
+    return [(name, name.replace("_", " ")) for name in names]
+
+
+def default_time_zone() -> str:
+    names = {name for name, _label in time_zone_choices()}
+    return DEFAULT_TIME_ZONE if DEFAULT_TIME_ZONE in names else "UTC"
+
+
+class HelperMixin:
+    """A crispy FormHelper with one submit button, so the form needs no template of its own."""
+
+    submit_label = _("Save")
+
+    def _add_helper(self) -> None:
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", self.submit_label))
+
+
+class PatientForm(HelperMixin, forms.Form):
+    """A patient's details: for adding a patient and for editing one.
+
+    ``instance`` is the patient being edited (None when adding); the duplicate-email check
+    leaves them out.
+    """
+
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    email = forms.EmailField(label=_("Email"), required=False, max_length=254)
+    phone = PhoneNumberField(
+        label=_("Mobile number"),
+        required=False,
+        max_length=32,
+        help_text=_("A UK number, or any number with its international prefix (+...)."),
+    )
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
+
+    def __init__(self, *args, clinician, instance: Patient | None = None, **kwargs) -> None:
+        self.clinician = clinician
+        self.instance = instance
+        if instance is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "first_name": instance.user.first_name,
+                    "last_name": instance.user.last_name,
+                    "email": instance.user.email,
+                    "phone": instance.phone,
+                    "time_zone": str(instance.time_zone),
+                },
+            )
+        super().__init__(*args, **kwargs)
+        if instance is None:
+            self.fields["time_zone"].initial = default_time_zone()
+            self.submit_label = _("Add patient")
+        self._add_helper()
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        if not email:
+            return ""
+        same = Patient.objects.for_clinician(self.clinician).filter(user__email__iexact=email)
+        if self.instance is not None:
+            same = same.exclude(pk=self.instance.pk)
+        if same.exists():
+            raise forms.ValidationError(
+                _("One of your patients already has this email address."), code="duplicate"
+            )
+        return email
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        # Only complain about a missing contact when neither field has its own error.
+        if (
+            "email" in cleaned
+            and "phone" in cleaned
+            and not cleaned["email"]
+            and not cleaned["phone"]
+        ):
+            raise forms.ValidationError(
+                _("Enter an email address or a mobile number (or both) to reach the patient."),
+                code="no_contact",
+            )
+        return cleaned
+
+    @property
+    def phone_e164(self) -> str:
+        phone = self.cleaned_data.get("phone")
+        return phone.as_e164 if phone else ""
+
+
+TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+class TimeListField(forms.CharField):
+    """One to four times of day, written "08:00, 18:00"; cleans to a sorted list of times."""
+
+    def __init__(self, *, max_times: int = MAX_REMINDER_TIMES, **kwargs) -> None:
+        self.max_times = max_times
+        kwargs.setdefault("max_length", 100)
+        super().__init__(**kwargs)
+
+    def to_python(self, value) -> list[datetime.time]:  # type: ignore[override]
+        text = super().to_python(value)
+        if not text:
+            return []
+        times = set()
+        for part in re.split(r"[,;\s]+", text.strip()):
+            if not part:
+                continue
+            match = TIME_RE.match(part)
+            if match is None:
+                raise forms.ValidationError(
+                    _("“%(value)s” is not a time: write times as HH:MM, for example 08:00."),
+                    code="invalid_time",
+                    params={"value": part[:20]},
+                )
+            times.add(datetime.time(int(match[1]), int(match[2])))
+        if len(times) > self.max_times:
+            raise forms.ValidationError(
+                _("Choose at most %(max)d reminder times."),
+                code="too_many",
+                params={"max": self.max_times},
+            )
+        return sorted(times)
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(f"{time:%H:%M}" for time in value)
+        return value
+
+
+class AssignForm(HelperMixin, forms.Form):
+    """Assign one of the programs the clinician can see to this patient."""
+
+    submit_label = _("Assign")
+
+    program = forms.ModelChoiceField(label=_("Program"), queryset=Program.objects.none())
+    starts_on = forms.DateField(
+        label=_("Starts on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    ends_on = forms.DateField(
+        label=_("Ends on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Leave empty to keep the program going until you end it."),
+    )
+    reminder_times = TimeListField(
+        label=_("Reminder times"),
+        help_text=_("One to four times of day in the patient's time zone, e.g. 08:00, 18:00."),
+    )
+    channel = forms.ChoiceField(
+        label=_("Send reminders by"),
+        choices=ReminderSchedule.Channel.choices,
+        initial=ReminderSchedule.Channel.EMAIL,
+    )
+
+    def __init__(self, *args, clinician, patient: Patient, **kwargs) -> None:
+        self.patient = patient
+        super().__init__(*args, **kwargs)
+        # Only programs this clinician may use: another clinician's id is "not a valid choice".
+        self.fields["program"].queryset = (
+            Program.objects.visible_to(clinician)
+            .select_related("owner")
+            .order_by("is_template", "title", "id")
+        )
+        self.fields["program"].label_from_instance = lambda program: self._program_label(
+            program, clinician
+        )
+        self.fields["starts_on"].initial = patient.local_today()
+        self.fields["reminder_times"].initial = "08:00, 18:00"
+        if not patient.user.email and patient.phone:
+            self.fields["channel"].initial = ReminderSchedule.Channel.SMS
+        self._add_helper()
+
+    @staticmethod
+    def _program_label(program: Program, clinician) -> str:
+        if program.owner_id != clinician.pk:
+            return _("%(title)s (shared template from %(owner)s)") % {
+                "title": program.title,
+                "owner": program.owner,
+            }
+        if program.is_template:
+            return _("%(title)s (template)") % {"title": program.title}
+        return program.title
+
+    def clean_channel(self) -> str:
+        channel = self.cleaned_data["channel"]
+        if channel == ReminderSchedule.Channel.SMS and not self.patient.phone:
+            raise forms.ValidationError(
+                _("Text reminders need the patient's mobile number: add it to their details."),
+                code="no_phone",
+            )
+        if channel == ReminderSchedule.Channel.EMAIL and not self.patient.user.email:
+            raise forms.ValidationError(
+                _("Email reminders need the patient's email address: add it to their details."),
+                code="no_email",
+            )
+        return channel
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        validate_dates(self, cleaned)
+        return cleaned
+
+
+def validate_dates(form: forms.Form, cleaned: dict) -> None:
+    starts_on, ends_on = cleaned.get("starts_on"), cleaned.get("ends_on")
+    if starts_on and ends_on and ends_on < starts_on:
+        form.add_error(
+            "ends_on",
+            forms.ValidationError(
+                _("The end date must be on or after the start date (%(date)s)."),
+                code="ends_before_start",
+                params={"date": starts_on.isoformat()},
+            ),
+        )
+
+
+class AssignmentDatesForm(HelperMixin, forms.ModelForm):
+    class Meta:
+        model = Assignment
+        fields = ["starts_on", "ends_on"]
+        widgets = {
+            "starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._add_helper()
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        # The field error comes first, so the model's check constraint (which names the
+        # same field) is not reported a second time in database words.
+        validate_dates(self, cleaned)
+        return cleaned
+
+
+class AssignmentItemForm(HelperMixin, forms.ModelForm):
+    """An assigned item's dosage and note; bounds come from the model's validators."""
+
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("Days"),
+        choices=weekdays.CHOICES,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one day of the week.")},
+    )
+
+    class Meta:
+        model = AssignmentItem
+        fields = [
+            "sets",
+            "reps",
+            "hold_seconds",
+            "rest_seconds",
+            "times_per_day",
+            "weekdays",
+            "note",
+        ]
+        widgets = {"note": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The model keeps a bit mask; the form shows one checkbox per day.
+        self.initial["weekdays"] = [str(day) for day in self.instance.weekdays_list]
+        self._add_helper()
+
+    def clean_weekdays(self) -> int:
+        return weekdays.to_mask(self.cleaned_data["weekdays"])
