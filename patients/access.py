@@ -2,7 +2,7 @@
 
 from django.http import Http404
 
-from .models import Assignment, Patient
+from .models import Assignment, AssignmentItem, Patient
 
 
 def get_patient_for_clinician(user, pk: int) -> Patient:
@@ -20,4 +20,13 @@ def get_assignment_for_clinician(user, pk: int) -> Assignment:
             .get(pk=pk)
         )
     except Assignment.DoesNotExist:
+        raise Http404 from None
+
+
+def get_assignment_item_for_clinician(user, pk: int) -> AssignmentItem:
+    try:
+        return AssignmentItem.objects.select_related("assignment__patient__user").get(
+            pk=pk, assignment__patient__clinician=user
+        )
+    except AssignmentItem.DoesNotExist:
         raise Http404 from None

@@ -1,8 +1,10 @@
 """A person under care: the record, their assignments (own copies of programs) and schedules."""
 
+import datetime
 import zoneinfo
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +15,8 @@ from timezone_field import TimeZoneField
 from programs import weekdays
 from programs.models import Dosage, Program, dosage_constraints
 from trigger.models import ModuleItem
+
+from .schedule import next_occurrence
 
 
 class PatientQuerySet(models.QuerySet):
@@ -34,6 +38,8 @@ class Patient(models.Model):
     )
     phone = PhoneNumberField(_("mobile number"), blank=True)
     time_zone = TimeZoneField(_("time zone"), default="UTC")
+    reminders_paused = models.BooleanField(_("reminders paused"), default=False)
+    reminders_stopped_at = models.DateTimeField(_("reminders stopped"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -142,6 +148,62 @@ class AssignmentItem(Dosage):
         return self.name
 
 
+class ExerciseLog(models.Model):
+    """A session of an assigned exercise, done or skipped, on the patient's local date."""
+
+    class Status(models.TextChoices):
+        DONE = "done", _("Done")
+        SKIPPED = "skipped", _("Skipped")
+
+    class Difficulty(models.TextChoices):
+        TOO_EASY = "too_easy", _("Too easy")
+        ABOUT_RIGHT = "about_right", _("About right")
+        TOO_HARD = "too_hard", _("Too hard")
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="exercise_logs")
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, related_name="exercise_logs"
+    )
+    item = models.ForeignKey(AssignmentItem, on_delete=models.CASCADE, related_name="logs")
+    performed_on = models.DateField(_("date"))
+    session = models.PositiveSmallIntegerField(_("session"), default=1)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    difficulty = models.CharField(
+        _("how hard was it?"), max_length=12, choices=Difficulty.choices, blank=True
+    )
+    pain_during = models.PositiveSmallIntegerField(
+        _("pain during the exercise (0–10)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(10)],
+    )
+    skip_reason = models.CharField(_("reason for skipping"), max_length=300, blank=True)
+    is_late = models.BooleanField(_("added later"), default=False)
+    logged_at = models.DateTimeField(_("logged at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-performed_on", "-logged_at"]
+        verbose_name = _("exercise log")
+        verbose_name_plural = _("exercise logs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "performed_on", "session"], name="patients_exerciselog_once"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(pain_during__isnull=True) | models.Q(pain_during__lte=10),
+                name="patients_exerciselog_pain_0_10",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(session__gte=1, session__lte=6),
+                name="patients_exerciselog_session_range",
+            ),
+        ]
+        indexes = [models.Index(fields=["patient", "-performed_on"], name="patients_exlog_pat_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.item} {self.performed_on} ({self.status})"
+
+
 class ReminderSchedule(models.Model):
     """One reminder time of an assignment, in the patient's local time.
 
@@ -166,6 +228,7 @@ class ReminderSchedule(models.Model):
     channel = models.CharField(
         _("channel"), max_length=10, choices=Channel.choices, default=Channel.EMAIL
     )
+    paused = models.BooleanField(_("paused"), default=False)
     next_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -186,3 +249,74 @@ class ReminderSchedule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.local_time:%H:%M} {weekdays.describe(self.weekdays)}"
+
+    def next_occurrence_after(self, moment: datetime.datetime) -> datetime.datetime | None:
+        """The next time this reminder is due after ``moment`` (UTC), in the patient's zone,
+        within the assignment's dates."""
+        assignment = self.assignment
+        return next_occurrence(
+            local_time=self.local_time,
+            days=self.weekdays,
+            zone=str(assignment.patient.time_zone),
+            after=moment,
+            starts_on=assignment.starts_on,
+            ends_on=assignment.ends_on,
+        )
+
+
+class Delivery(models.Model):
+    """One reminder occurrence and its outcome. The database, not the broker, is the
+    source of truth: a delivery exists before its task is queued, and the unique
+    (schedule, occurrence) pair means a retry or a second dispatcher sends nothing twice."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped")
+
+    class Kind(models.TextChoices):
+        EXERCISE = "exercise", _("Exercise reminder")
+        PAIN_CHECK_IN = "pain", _("Pain check-in")
+        TEST = "test", _("Test reminder")
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="deliveries")
+    schedule = models.ForeignKey(
+        ReminderSchedule,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=ReminderSchedule.Channel.choices
+    )
+    occurrence = models.DateTimeField(_("due at"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-occurrence", "-id"]
+        verbose_name = _("reminder delivery")
+        verbose_name_plural = _("reminder deliveries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["schedule", "occurrence"], name="patients_delivery_once_per_occurrence"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["status", "updated_at"], name="patients_delivery_status_idx"),
+            models.Index(fields=["patient", "-occurrence"], name="patients_delivery_patient_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.occurrence:%Y-%m-%d %H:%M} ({self.status})"

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from programs.models import Program
 
 from .models import Assignment, AssignmentItem, Patient, ReminderSchedule
+from .reminders import assignment_schedules_refresh
 
 User = get_user_model()
 
@@ -49,6 +50,29 @@ def patient_create(
     user.set_unusable_password()
     user.save()
     return Patient.objects.create(user=user, clinician=clinician, phone=phone, time_zone=time_zone)
+
+
+@transaction.atomic
+def patient_update(
+    *,
+    patient: Patient,
+    first_name: str,
+    last_name: str,
+    email: str,
+    phone: str,
+    time_zone: str,
+) -> Patient:
+    """Change a patient's details; a new time zone moves their reminders with it."""
+    user = patient.user
+    user.first_name, user.last_name, user.email = first_name, last_name, email
+    user.save(update_fields=["first_name", "last_name", "email"])
+    zone_changed = str(patient.time_zone) != str(time_zone)
+    patient.phone, patient.time_zone = phone, time_zone
+    patient.save(update_fields=["phone", "time_zone", "updated_at"])
+    if zone_changed:
+        for assignment in patient.assignments.exclude(status=Assignment.Status.ENDED):
+            assignment_schedules_refresh(assignment=assignment)
+    return patient
 
 
 @transaction.atomic
@@ -92,10 +116,22 @@ def assignment_create(
         ReminderSchedule(assignment=assignment, local_time=time, channel=channel)
         for time in sorted(set(reminder_times or []))
     )
+    assignment_schedules_refresh(assignment=assignment)
+    return assignment
+
+
+def assignment_set_dates(
+    *, assignment: Assignment, starts_on: datetime.date, ends_on: datetime.date | None
+) -> Assignment:
+    """Move the program's dates; its reminders follow."""
+    assignment.starts_on, assignment.ends_on = starts_on, ends_on
+    assignment.save(update_fields=["starts_on", "ends_on", "updated_at"])
+    assignment_schedules_refresh(assignment=assignment)
     return assignment
 
 
 def assignment_set_status(*, assignment: Assignment, status: str) -> Assignment:
     assignment.status = status
     assignment.save(update_fields=["status", "updated_at"])
+    assignment_schedules_refresh(assignment=assignment)
     return assignment

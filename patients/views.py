@@ -11,7 +11,7 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -19,7 +19,11 @@ from programs import weekdays
 from users.access import clinician_required, patient_required
 
 from . import services
-from .access import get_assignment_for_clinician, get_patient_for_clinician
+from .access import (
+    get_assignment_for_clinician,
+    get_assignment_item_for_clinician,
+    get_patient_for_clinician,
+)
 from .forms import AssignForm, AssignmentDatesForm, AssignmentItemForm, PatientForm
 from .models import Assignment, AssignmentItem, Patient
 
@@ -106,24 +110,18 @@ def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
     patient = get_patient_for_clinician(request.user, pk)
     form = PatientForm(request.POST or None, clinician=request.user, instance=patient)
     if request.method == "POST" and form.is_valid():
-        _patient_update(patient=patient, data=form.cleaned_data, phone=form.phone_e164)
+        data = form.cleaned_data
+        services.patient_update(
+            patient=patient,
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            email=data["email"],
+            phone=form.phone_e164,
+            time_zone=data["time_zone"],
+        )
         messages.success(request, _("The patient's details were saved."))
         return redirect(patient)
     return render(request, "patients/patient_form.html", {"form": form, "patient": patient})
-
-
-@transaction.atomic
-def _patient_update(*, patient: Patient, data: dict, phone: str) -> None:
-    # TODO(services): move to patients.services.patient_update (owned by another engineer).
-    user = patient.user
-    user.first_name, user.last_name, user.email = (
-        data["first_name"],
-        data["last_name"],
-        data["email"],
-    )
-    user.save(update_fields=["first_name", "last_name", "email"])
-    patient.phone, patient.time_zone = phone, data["time_zone"]
-    patient.save(update_fields=["phone", "time_zone", "updated_at"])
 
 
 @clinician_required
@@ -191,7 +189,11 @@ def assignment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_clinician(request.user, pk)
     form = AssignmentDatesForm(request.POST or None, instance=assignment)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.assignment_set_dates(
+            assignment=assignment,
+            starts_on=form.cleaned_data["starts_on"],
+            ends_on=form.cleaned_data["ends_on"],
+        )
         messages.success(request, _("The dates were saved."))
         return redirect(assignment)
     return render(
@@ -228,19 +230,9 @@ def assignment_status(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(assignment)
 
 
-def _get_assignment_item_for_clinician(user, pk: int) -> AssignmentItem:
-    # TODO(access): belongs in patients/access.py beside the other helpers.
-    try:
-        return AssignmentItem.objects.select_related("assignment__patient__user").get(
-            pk=pk, assignment__patient__clinician=user
-        )
-    except AssignmentItem.DoesNotExist:
-        raise Http404 from None
-
-
 @clinician_required
 def assignment_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    item = _get_assignment_item_for_clinician(request.user, pk)
+    item = get_assignment_item_for_clinician(request.user, pk)
     form = AssignmentItemForm(request.POST or None, instance=item)
     if request.method == "POST" and form.is_valid():
         form.save()

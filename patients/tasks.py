@@ -1,0 +1,29 @@
+"""Celery tasks: thin wrappers that take ids and call the reminder services."""
+
+from celery import shared_task
+
+from . import reminders
+
+MAX_RETRIES = 5
+
+
+@shared_task(ignore_result=True)
+def dispatch_due_reminders() -> int:
+    return reminders.reminders_dispatch().claimed
+
+
+@shared_task(ignore_result=True)
+def sweep_reminders() -> int:
+    return len(reminders.reminders_sweep())
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=MAX_RETRIES)
+def send_reminder(self, delivery_id: int) -> None:
+    try:
+        reminders.delivery_send(delivery_id=delivery_id)
+    except reminders.TransientDeliveryError as error:
+        if self.request.retries >= MAX_RETRIES:
+            reminders.delivery_fail(delivery_id=delivery_id, reason=str(error))
+            return
+        # 30 s, 60 s, 120 s ... capped well under the broker's visibility timeout.
+        raise self.retry(exc=error, countdown=min(30 * 2**self.request.retries, 600)) from error
