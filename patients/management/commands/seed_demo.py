@@ -21,6 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from patients.models import Assignment, AssignmentItem, Patient, ReminderSchedule
+from patients.schedule import next_occurrence
+from programs import weekdays
 from programs.models import Program
 from programs.services import program_clone, program_create_from_muscle
 from trigger.models import Muscle
@@ -234,6 +236,19 @@ class Command(BaseCommand):
         local_today = timezone.now().astimezone(zoneinfo.ZoneInfo(TIME_ZONE)).date()
         starts_on = local_today - datetime.timedelta(days=DAYS_OF_HISTORY)
         items = list(starter.items.all())
+        now = timezone.now()
+        # Every demo patient lives in one zone: each reminder time's next UTC instant is
+        # the same for all of them.
+        next_due = {
+            time: next_occurrence(
+                local_time=time,
+                days=weekdays.ALL_DAYS,
+                zone=TIME_ZONE,
+                after=now,
+                starts_on=starts_on,
+            )
+            for time in REMINDER_TIMES
+        }
         for start in range(0, len(patient_ids), BATCH_SIZE):
             assignments = Assignment.objects.bulk_create(
                 Assignment(
@@ -265,13 +280,13 @@ class Command(BaseCommand):
                 ),
                 batch_size=BATCH_SIZE,
             )
-            # next_due_at stays empty: the reminders issue computes it in the patient's zone.
             ReminderSchedule.objects.bulk_create(
                 (
                     ReminderSchedule(
                         assignment=assignment,
                         local_time=time,
                         channel=ReminderSchedule.Channel.EMAIL,
+                        next_due_at=next_due[time],
                     )
                     for assignment in assignments
                     for time in REMINDER_TIMES
