@@ -14,7 +14,7 @@ from timezone_field import TimeZoneField
 
 from programs import weekdays
 from programs.models import Dosage, Program, dosage_constraints
-from trigger.models import ModuleItem
+from trigger.models import BodyRegion, ModuleItem
 
 from .schedule import next_occurrence
 
@@ -202,6 +202,131 @@ class ExerciseLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item} {self.performed_on} ({self.status})"
+
+
+class PainLog(models.Model):
+    """A pain score on the 0–10 numeric rating scale, with where, when, and the safety
+    screen's answers kept with it (None: not asked)."""
+
+    class Timing(models.TextChoices):
+        WAKING = "waking", _("On waking")
+        DURING_ACTIVITY = "during_activity", _("During activity")
+        AFTER_ACTIVITY = "after_activity", _("After activity")
+        REST = "rest", _("At rest")
+        NIGHT = "night", _("At night")
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="pain_logs")
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.SET_NULL, null=True, blank=True, related_name="pain_logs"
+    )
+    score = models.PositiveSmallIntegerField(
+        _("pain score (0–10)"), validators=[MaxValueValidator(10)]
+    )
+    region = models.ForeignKey(
+        BodyRegion,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("where it hurts"),
+    )
+    region_other = models.CharField(_("somewhere else"), max_length=200, blank=True)
+    timing = models.CharField(_("when"), max_length=20, choices=Timing.choices, blank=True)
+    note = models.TextField(_("note"), max_length=1000, blank=True)
+    recorded_for = models.DateTimeField(_("when the pain was"))
+    is_late = models.BooleanField(_("added later"), default=False)
+    # The safety screen (CLINICAL.md, red flags in a painful calf).
+    calf_swollen_warm_red = models.BooleanField(
+        _("one calf newly swollen, warm or red"), null=True, blank=True
+    )
+    chest_symptoms = models.BooleanField(
+        _("new shortness of breath, chest pain or coughing blood"), null=True, blank=True
+    )
+    recent_immobilisation = models.BooleanField(
+        _("recent surgery, a cast or long immobilisation"), null=True, blank=True
+    )
+    logged_at = models.DateTimeField(_("logged at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-recorded_for", "-id"]
+        verbose_name = _("pain log")
+        verbose_name_plural = _("pain logs")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(score__gte=0, score__lte=10), name="patients_painlog_score_0_10"
+            )
+        ]
+        indexes = [models.Index(fields=["patient", "-recorded_for"], name="patients_pain_pat_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.score}/10 {self.recorded_for:%Y-%m-%d %H:%M}"
+
+    @property
+    def has_red_flag(self) -> bool:
+        return bool(self.calf_swollen_warm_red or self.chest_symptoms or self.recent_immobilisation)
+
+
+class Alert(models.Model):
+    """Something a clinician should look at. Kept after acknowledgement, with the note."""
+
+    class Kind(models.TextChoices):
+        RED_FLAG = "red_flag", _("Red flag")
+        PAIN_RISING = "pain_rising", _("Pain rising")
+        NO_ACTIVITY = "no_activity", _("No activity")
+        TOO_HARD = "too_hard", _("Exercise too hard")
+        PROGRAM_ENDING = "program_ending", _("Program ending")
+
+    class Severity(models.IntegerChoices):
+        # Higher sorts first on the dashboard.
+        URGENT = 30, _("Urgent")
+        HIGH = 20, _("High")
+        NORMAL = 10, _("Normal")
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="alerts")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    severity = models.PositiveSmallIntegerField(_("severity"), choices=Severity.choices)
+    message = models.CharField(_("message"), max_length=500)
+    # Identifies "the same" alert (e.g. the exercise found too hard) so it is raised once
+    # while open; empty for alerts that are each their own (red flags).
+    dedupe_key = models.CharField(max_length=100, blank=True)
+    pain_log = models.ForeignKey(
+        PainLog, on_delete=models.SET_NULL, null=True, blank=True, related_name="alerts"
+    )
+    created_at = models.DateTimeField(_("raised at"), auto_now_add=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acknowledged by"),
+    )
+    acknowledgement_note = models.TextField(_("note"), max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["-severity", "-created_at"]
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "kind", "dedupe_key"],
+                condition=models.Q(acknowledged_at__isnull=True) & ~models.Q(dedupe_key=""),
+                name="patients_alert_one_open_per_key",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["patient", "acknowledged_at", "-severity"], name="patients_alert_open_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.message}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.acknowledged_at is None
 
 
 class ReminderSchedule(models.Model):

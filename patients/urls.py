@@ -2,28 +2,28 @@
 
 from django.urls import include, path
 
-from . import views
+from .views import clinic, me
 
 app_name = "patients"
 
 clinic_patterns = [
-    path("", views.clinic, name="clinic"),
-    path("patients/new/", views.patient_create, name="patient_create"),
-    path("patients/<int:pk>/", views.patient_detail, name="patient_detail"),
-    path("patients/<int:pk>/edit/", views.patient_edit, name="patient_edit"),
-    path("patients/<int:pk>/assign/", views.assign, name="assign"),
-    path("assignments/<int:pk>/", views.assignment_detail, name="assignment_detail"),
-    path("assignments/<int:pk>/edit/", views.assignment_edit, name="assignment_edit"),
-    path("assignments/<int:pk>/status/", views.assignment_status, name="assignment_status"),
+    path("", clinic.clinic, name="clinic"),
+    path("patients/new/", clinic.patient_create, name="patient_create"),
+    path("patients/<int:pk>/", clinic.patient_detail, name="patient_detail"),
+    path("patients/<int:pk>/edit/", clinic.patient_edit, name="patient_edit"),
+    path("patients/<int:pk>/assign/", clinic.assign, name="assign"),
+    path("assignments/<int:pk>/", clinic.assignment_detail, name="assignment_detail"),
+    path("assignments/<int:pk>/edit/", clinic.assignment_edit, name="assignment_edit"),
+    path("assignments/<int:pk>/status/", clinic.assignment_status, name="assignment_status"),
     path(
         "assignment-items/<int:pk>/edit/",
-        views.assignment_item_edit,
+        clinic.assignment_item_edit,
         name="assignment_item_edit",
     ),
 ]
 
 me_patterns = [
-    path("", views.today, name="today"),
+    path("", me.today, name="today"),
 ]
 
 urlpatterns = [

@@ -7,7 +7,7 @@ clinician's patient, assignment or item is a 404.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q
@@ -15,17 +15,16 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from programs import weekdays
-from users.access import clinician_required, patient_required
+from users.access import clinician_required
 
-from . import services
-from .access import (
+from .. import services
+from ..access import (
     get_assignment_for_clinician,
     get_assignment_item_for_clinician,
     get_patient_for_clinician,
 )
-from .forms import AssignForm, AssignmentDatesForm, AssignmentItemForm, PatientForm
-from .models import Assignment, AssignmentItem, Patient
+from ..forms import AssignForm, AssignmentDatesForm, AssignmentItemForm, PatientForm
+from ..models import Assignment, Patient
 
 PATIENTS_PER_PAGE = 50
 
@@ -35,14 +34,6 @@ STATUS_ACTIONS: dict[str, tuple[str, set[str]]] = {
     "resume": (Assignment.Status.ACTIVE, {Assignment.Status.PAUSED}),
     "end": (Assignment.Status.ENDED, {Assignment.Status.ACTIVE, Assignment.Status.PAUSED}),
 }
-
-
-def _with_days_text(items) -> list[AssignmentItem]:
-    """Items with ``days_text`` ("every day", "Mon, Wed, Fri") for the dosage snippet."""
-    items = list(items)
-    for item in items:
-        item.days_text = weekdays.describe(item.weekdays)
-    return items
 
 
 # --- The clinic ---------------------------------------------------------------------------
@@ -178,7 +169,7 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "assignment": assignment,
             "patient": assignment.patient,
-            "items": _with_days_text(assignment.items.all()),
+            "items": list(assignment.items.all()),
             "schedules": assignment.reminder_schedules.all(),
         },
     )
@@ -247,33 +238,4 @@ def assignment_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "assignment": item.assignment,
             "patient": item.assignment.patient,
         },
-    )
-
-
-# --- The patient's own pages -----------------------------------------------------------
-
-
-@patient_required
-def today(request: HttpRequest) -> HttpResponse:
-    """Today's exercises of the signed-in patient, in their time zone (read-only for now)."""
-    try:
-        patient = request.user.patient_record
-    except ObjectDoesNotExist:
-        return render(request, "patients/no_record.html")
-    day = patient.local_today()
-    assignments = list(
-        patient.assignments.filter(status=Assignment.Status.ACTIVE, starts_on__lte=day)
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
-        .prefetch_related("items")
-    )
-    for assignment in assignments:
-        assignment.todays_items = _with_days_text(
-            item
-            for item in assignment.items.all()
-            if weekdays.includes(item.weekdays, day.weekday())
-        )
-    return render(
-        request,
-        "patients/today.html",
-        {"patient": patient, "day": day, "assignments": assignments},
     )

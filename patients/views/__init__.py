@@ -1,0 +1,1 @@
+"""Views, split by who uses them: clinic.py (clinicians), me.py (patients)."""
