@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from .views import clinic, me
+from .views import clinic, me, reminders
 
 app_name = "patients"
 
@@ -27,6 +27,7 @@ me_patterns = [
 ]
 
 urlpatterns = [
+    path("reminders/stop/<str:token>/", reminders.stop, name="reminders_stop"),
     path("clinic/", include(clinic_patterns)),
     path("me/", include(me_patterns)),
 ]

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 
 from programs.models import Program
 
-from .models import Assignment, AssignmentItem, Patient, ReminderSchedule
-from .reminders import assignment_schedules_refresh
+from ..models import Assignment, AssignmentItem, Patient, ReminderSchedule
+from ..reminders import assignment_schedules_refresh
 
 User = get_user_model()
 

@@ -1,0 +1,20 @@
+"""Logic across patient models, one module per entity (CONVENTIONS.md: services).
+
+The names most views need are re-exported here.
+"""
+
+from .assignments import (
+    assignment_create,
+    assignment_set_dates,
+    assignment_set_status,
+    patient_create,
+    patient_update,
+)
+
+__all__ = [
+    "assignment_create",
+    "assignment_set_dates",
+    "assignment_set_status",
+    "patient_create",
+    "patient_update",
+]
