@@ -73,44 +73,61 @@ def assignment_schedules_refresh(
 
 
 def reminders_dispatch(
-    *, now: datetime.datetime | None = None, limit: int = 2000
+    *, now: datetime.datetime | None = None, batch_size: int = 500, max_batches: int = 400
 ) -> DispatchResult:
-    """Claim every due schedule (up to ``limit``) and create its delivery."""
+    """Claim every due schedule and create its delivery, a batch per transaction.
+
+    Each row is claimed with a conditional UPDATE (``next_due_at`` still the value read):
+    a concurrent dispatcher that claimed it first leaves it unmatched, so exactly one
+    dispatcher creates its delivery. The (schedule, occurrence) unique constraint is the
+    backstop. Sends are queued after the batch commits.
+    """
     from .tasks import send_reminder  # tasks import this module
 
     now = now or timezone.now()
-    due = list(
-        ReminderSchedule.objects.filter(next_due_at__lte=now)
-        .select_related("assignment__patient")
-        .order_by("next_due_at")[:limit]
-    )
     created_ids: list[int] = []
-    claimed = 0
-    for schedule in due:
-        occurrence = schedule.next_due_at
-        # The next occurrence after now, not after the one due: a dispatcher that was down
-        # for hours sends the latest due reminder once, not a backlog.
-        following = schedule.next_occurrence_after(max(occurrence, now))
+    claimed_total = 0
+    for _batch in range(max_batches):
+        # Claimed rows move past `now`, so each pass reads the next due ones through the
+        # next_due_at index; nothing due is one index probe.
+        due = list(
+            ReminderSchedule.objects.filter(next_due_at__lte=now)
+            .select_related("assignment__patient")
+            .order_by("next_due_at", "pk")[:batch_size]
+        )
+        if not due:
+            break
         with transaction.atomic():
-            won = ReminderSchedule.objects.filter(pk=schedule.pk, next_due_at=occurrence).update(
-                next_due_at=following
-            )
-            if not won:
-                continue
-            claimed += 1
-            delivery, created = Delivery.objects.get_or_create(
-                schedule=schedule,
-                occurrence=occurrence,
-                defaults={
-                    "patient_id": schedule.assignment.patient_id,
-                    "kind": schedule.kind,
-                    "channel": schedule.channel,
-                },
-            )
-            if created:
-                created_ids.append(delivery.pk)
-                send_reminder.delay_on_commit(delivery.pk)
-    return DispatchResult(claimed=claimed, deliveries=created_ids)
+            deliveries = []
+            for schedule in due:
+                occurrence = schedule.next_due_at
+                # The next occurrence after now, not after the one due: a dispatcher that
+                # was down for hours sends the latest due reminder once, not a backlog.
+                following = schedule.next_occurrence_after(max(occurrence, now))
+                won = ReminderSchedule.objects.filter(
+                    pk=schedule.pk, next_due_at=occurrence
+                ).update(next_due_at=following)
+                if won:
+                    deliveries.append(
+                        Delivery(
+                            schedule=schedule,
+                            occurrence=occurrence,
+                            patient_id=schedule.assignment.patient_id,
+                            kind=schedule.kind,
+                            channel=schedule.channel,
+                        )
+                    )
+            Delivery.objects.bulk_create(deliveries)
+            ids = [delivery.pk for delivery in deliveries]
+            transaction.on_commit(lambda ids=ids: _enqueue(send_reminder, ids))
+        claimed_total += len(deliveries)
+        created_ids += ids
+    return DispatchResult(claimed=claimed_total, deliveries=created_ids)
+
+
+def _enqueue(task, ids: list[int]) -> None:
+    for pk in ids:
+        task.delay(pk)
 
 
 def reminders_sweep(*, now: datetime.datetime | None = None) -> list[int]:
@@ -137,8 +154,7 @@ def reminders_sweep(*, now: datetime.datetime | None = None) -> list[int]:
     # Touch them so the next sweep waits another interval before queueing them again.
     Delivery.objects.filter(pk__in=lost).update(updated_at=now)
     stale = abandoned + lost
-    for pk in stale:
-        send_reminder.delay_on_commit(pk)
+    transaction.on_commit(lambda: _enqueue(send_reminder, stale))
     return stale
 
 
