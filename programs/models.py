@@ -135,13 +135,6 @@ class Dosage(models.Model):
         return weekdays.describe(self.weekdays)
 
     @property
-    def name_is_instructions(self) -> bool:
-        """A library bullet named after its own text would otherwise read twice."""
-        return (
-            self.instructions.strip().rstrip(".").strip() == self.name.strip().rstrip(".").strip()
-        )
-
-    @property
     def weekdays_list(self) -> list[int]:
         return weekdays.from_mask(self.weekdays)
 
@@ -179,7 +172,48 @@ def dosage_constraints(prefix: str) -> list[models.CheckConstraint]:
     ]
 
 
-class ProgramItem(Dosage):
+class CopiedItem(Dosage):
+    """An exercise as copied from the library, with its dosage: the common part of a
+    program's item and a patient's assigned item (each copy is independent)."""
+
+    library_item = models.ForeignKey(
+        ModuleItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    module_kind = models.CharField(_("kind"), max_length=20, blank=True)
+    name = models.CharField(_("name"), max_length=200)
+    instructions = models.TextField(_("instructions"), max_length=5000)
+    note = models.TextField(_("note to the patient"), blank=True, max_length=2000)
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    COPIED_FIELDS = (
+        "library_item_id",
+        "module_kind",
+        "name",
+        "instructions",
+        "note",
+        "order",
+        *Dosage.DOSAGE_FIELDS,
+    )
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name
+
+    def copied_fields(self) -> dict:
+        """What another copy of this item is made of."""
+        return {field: getattr(self, field) for field in self.COPIED_FIELDS}
+
+    @property
+    def name_is_instructions(self) -> bool:
+        """A library bullet named after its own text would otherwise read twice."""
+        return (
+            self.instructions.strip().rstrip(".").strip() == self.name.strip().rstrip(".").strip()
+        )
+
+
+class ProgramItem(CopiedItem):
     """A library item copied into a program: its instructions and dosage at that moment.
 
     ``library_item`` remembers where it came from so the builder can say "updated in the
@@ -187,24 +221,13 @@ class ProgramItem(Dosage):
     """
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="items")
-    library_item = models.ForeignKey(
-        ModuleItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
     library_updated_at = models.DateTimeField(null=True, blank=True)
-    module_kind = models.CharField(_("kind"), max_length=20, blank=True)
-    name = models.CharField(_("name"), max_length=200)
-    instructions = models.TextField(_("instructions"), max_length=5000)
-    note = models.TextField(_("note to the patient"), blank=True, max_length=2000)
-    order = models.PositiveIntegerField(_("order"), default=0)
 
     class Meta:
         ordering = ["order", "id"]
         verbose_name = _("program item")
         verbose_name_plural = _("program items")
         constraints = dosage_constraints("programs_programitem")
-
-    def __str__(self) -> str:
-        return self.name
 
     @property
     def is_outdated(self) -> bool:

@@ -116,15 +116,7 @@ def program_clone(*, program: Program, owner, as_template: bool | None = None) -
     )
     ProgramItem.objects.bulk_create(
         ProgramItem(
-            program=copy,
-            library_item_id=item.library_item_id,
-            library_updated_at=item.library_updated_at,
-            module_kind=item.module_kind,
-            name=item.name,
-            instructions=item.instructions,
-            note=item.note,
-            order=item.order,
-            **{field: getattr(item, field) for field in ProgramItem.DOSAGE_FIELDS},
+            program=copy, library_updated_at=item.library_updated_at, **item.copied_fields()
         )
         for item in program.items.all()
     )

@@ -100,16 +100,7 @@ def assignment_create(
         assigned_by=assigned_by,
     )
     AssignmentItem.objects.bulk_create(
-        AssignmentItem(
-            assignment=assignment,
-            library_item_id=item.library_item_id,
-            module_kind=item.module_kind,
-            name=item.name,
-            instructions=item.instructions,
-            note=item.note,
-            order=item.order,
-            **{field: getattr(item, field) for field in AssignmentItem.DOSAGE_FIELDS},
-        )
+        AssignmentItem(assignment=assignment, **item.copied_fields())
         for item in program.items.all()
     )
     ReminderSchedule.objects.bulk_create(

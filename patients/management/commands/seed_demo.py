@@ -265,16 +265,7 @@ class Command(BaseCommand):
                 raise CommandError("This database does not return keys from bulk inserts.")
             AssignmentItem.objects.bulk_create(
                 (
-                    AssignmentItem(
-                        assignment=assignment,
-                        library_item_id=item.library_item_id,
-                        module_kind=item.module_kind,
-                        name=item.name,
-                        instructions=item.instructions,
-                        note=item.note,
-                        order=item.order,
-                        **{field: getattr(item, field) for field in AssignmentItem.DOSAGE_FIELDS},
-                    )
+                    AssignmentItem(assignment=assignment, **item.copied_fields())
                     for assignment in assignments
                     for item in items
                 ),
