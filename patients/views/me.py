@@ -2,38 +2,189 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+import datetime
 
-from programs import weekdays
+from django.contrib import messages
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
 from users.access import patient_required
 
-from ..models import Assignment
+from .. import charts
+from ..forms_me import PAIN_CHOICES, PERIOD_LABELS, PERIODS, ExerciseLogForm, HistoryPeriodForm
+from ..models import AssignmentItem, ExerciseLog, Patient
+from ..services import logs as log_services
+
+
+def _patient(request: HttpRequest) -> Patient | None:
+    try:
+        return request.user.patient_record
+    except ObjectDoesNotExist:
+        return None
+
+
+def _patient_or_404(request: HttpRequest) -> Patient:
+    patient = _patient(request)
+    if patient is None:
+        raise Http404
+    return patient
+
+
+def _get_item_for_patient(patient: Patient, pk: int) -> AssignmentItem:
+    try:
+        return AssignmentItem.objects.select_related("assignment").get(
+            pk=pk, assignment__patient=patient
+        )
+    except AssignmentItem.DoesNotExist:
+        raise Http404 from None
+
+
+def _get_exercise_log_for_patient(patient: Patient, pk: int) -> ExerciseLog:
+    try:
+        return ExerciseLog.objects.select_related("item").get(pk=pk, patient=patient)
+    except ExerciseLog.DoesNotExist:
+        raise Http404 from None
+
+
+def _day_page(
+    request: HttpRequest,
+    patient: Patient,
+    *,
+    late: bool,
+    error_item: AssignmentItem | None = None,
+    error_form: ExerciseLogForm | None = None,
+) -> HttpResponse:
+    """Today's page, or yesterday's (``late``) where missed sessions are added later."""
+    today = patient.local_today()
+    day = today - datetime.timedelta(days=1) if late else today
+    plan = log_services.exercise_day_plan(patient=patient, day=day)
+    week_logged, week_prescribed = (
+        (None, None) if late else log_services.week_adherence(patient=patient, day=day)
+    )
+    return render(
+        request,
+        "patients/me/today.html",
+        {
+            "patient": patient,
+            "day": day,
+            "today": today,
+            "late": late,
+            "plan": plan,
+            "week_logged": week_logged,
+            "week_prescribed": week_prescribed,
+            "week_percent": round(100 * week_logged / week_prescribed) if week_prescribed else None,
+            "today_percent": round(100 * plan.sessions_done / plan.sessions_prescribed)
+            if plan.sessions_prescribed
+            else None,
+            "error_item": error_item,
+            "error_form": error_form,
+            "pain_choices": PAIN_CHOICES,
+            "difficulty_choices": ExerciseLog.Difficulty.choices,
+        },
+    )
 
 
 @patient_required
 def today(request: HttpRequest) -> HttpResponse:
-    """Today's exercises of the signed-in patient, in their time zone (read-only for now)."""
-    try:
-        patient = request.user.patient_record
-    except ObjectDoesNotExist:
+    """Today's exercises in the patient's time zone, what is done, and the week so far."""
+    patient = _patient(request)
+    if patient is None:
         return render(request, "patients/no_record.html")
-    day = patient.local_today()
-    assignments = list(
-        patient.assignments.filter(status=Assignment.Status.ACTIVE, starts_on__lte=day)
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
-        .prefetch_related("items")
+    return _day_page(request, patient, late=False)
+
+
+@patient_required
+def yesterday(request: HttpRequest) -> HttpResponse:
+    """Yesterday's exercises, to add what was done but not recorded (marked as late)."""
+    patient = _patient(request)
+    if patient is None:
+        return render(request, "patients/no_record.html")
+    return _day_page(request, patient, late=True)
+
+
+def _page_for(patient: Patient, day: datetime.date | None) -> str:
+    if day is not None and day == patient.local_today() - datetime.timedelta(days=1):
+        return reverse("patients:yesterday")
+    return reverse("patients:today")
+
+
+@patient_required
+@require_POST
+def exercise_log(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record a session of one of the patient's own exercises as done or skipped."""
+    patient = _patient_or_404(request)
+    item = _get_item_for_patient(patient, pk)
+    form = ExerciseLogForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            log, created = log_services.exercise_log_record(
+                patient=patient,
+                item=item,
+                day=data["day"],
+                status=data["status"],
+                difficulty=data["difficulty"],
+                pain_during=data["pain_during"],
+                skip_reason=data["skip_reason"],
+                session=data["session"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if not created:
+                messages.info(request, _("“%(name)s” was already recorded.") % {"name": item.name})
+            elif log.status == ExerciseLog.Status.DONE:
+                messages.success(
+                    request, _("Well done: “%(name)s” is recorded.") % {"name": item.name}
+                )
+            else:
+                messages.success(
+                    request, _("“%(name)s” is recorded as skipped.") % {"name": item.name}
+                )
+            return redirect(f"{_page_for(patient, log.performed_on)}#item-{item.pk}")
+    # Nothing saved: the page the form came from, with the errors beside the exercise.
+    late = form.cleaned_data.get("day") == patient.local_today() - datetime.timedelta(days=1)
+    return _day_page(request, patient, late=late, error_item=item, error_form=form)
+
+
+@patient_required
+@require_POST
+def exercise_log_undo(request: HttpRequest, pk: int) -> HttpResponse:
+    """Delete one of the patient's own records made today."""
+    patient = _patient_or_404(request)
+    log = _get_exercise_log_for_patient(patient, pk)
+    try:
+        log_services.exercise_log_undo(patient=patient, log=log)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Undone: “%(name)s”.") % {"name": log.item.name})
+    return redirect(f"{_page_for(patient, log.performed_on)}#item-{log.item_id}")
+
+
+@patient_required
+def history(request: HttpRequest) -> HttpResponse:
+    """Pain over time with the sessions done, as a chart and as a table."""
+    patient = _patient(request)
+    if patient is None:
+        return render(request, "patients/no_record.html")
+    period = HistoryPeriodForm(request.GET).period_key()
+    data = log_services.patient_history(patient=patient, days=PERIODS[period])
+    chart = charts.pain_chart(
+        start=data.start, end=data.end, pain=data.pain, sessions=data.sessions
     )
-    for assignment in assignments:
-        assignment.todays_items = [
-            item
-            for item in assignment.items.all()
-            if weekdays.includes(item.weekdays, day.weekday())
-        ]
     return render(
         request,
-        "patients/today.html",
-        {"patient": patient, "day": day, "assignments": assignments},
+        "patients/me/history.html",
+        {
+            "patient": patient,
+            "period": period,
+            "periods": list(PERIOD_LABELS.items()),
+            "history": data,
+            "chart": chart,
+        },
     )

@@ -1,0 +1,385 @@
+"""Exercise logs: the day's plan, recording and undoing a session, self-reported adherence,
+and the history a patient sees.
+
+Dates are the patient's local dates (``Patient.time_zone``); a log may be recorded for today
+or, marked as late, for yesterday, and for nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime
+import operator
+import zoneinfo
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import reduce
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from programs import weekdays
+
+from ..models import Assignment, AssignmentItem, ExerciseLog, PainLog, Patient
+
+
+def _zone(patient: Patient) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(str(patient.time_zone))
+
+
+def patient_local_today(*, patient: Patient, now: datetime.datetime | None = None) -> datetime.date:
+    """The patient's date at ``now`` (default: now) in their own time zone."""
+    return (now or timezone.now()).astimezone(_zone(patient)).date()
+
+
+# --- the day's plan ------------------------------------------------------------------------
+
+
+@dataclass
+class PlannedItem:
+    """An item due on a day, with that day's logs (by session) and what is still open."""
+
+    item: AssignmentItem
+    logs: list[ExerciseLog] = field(default_factory=list)
+
+    @property
+    def done(self) -> int:
+        return sum(1 for log in self.logs if log.status == ExerciseLog.Status.DONE)
+
+    @property
+    def skipped(self) -> int:
+        return sum(1 for log in self.logs if log.status == ExerciseLog.Status.SKIPPED)
+
+    @property
+    def sessions(self) -> int:
+        return self.item.times_per_day
+
+    @property
+    def next_session(self) -> int | None:
+        """The first session not yet recorded, or None when every session is."""
+        taken = {log.session for log in self.logs}
+        return next((s for s in range(1, self.sessions + 1) if s not in taken), None)
+
+    @property
+    def is_complete(self) -> bool:
+        return self.next_session is None
+
+
+@dataclass
+class DayPlan:
+    """Everything due on one day, grouped by assignment, in the patient's order."""
+
+    day: datetime.date
+    groups: list[tuple[Assignment, list[PlannedItem]]]
+
+    @property
+    def items(self) -> list[PlannedItem]:
+        return [planned for _assignment, group in self.groups for planned in group]
+
+    @property
+    def sessions_done(self) -> int:
+        return sum(min(p.done, p.sessions) for p in self.items)
+
+    @property
+    def sessions_prescribed(self) -> int:
+        return sum(p.sessions for p in self.items)
+
+
+def _current_on(day: datetime.date, prefix: str = "") -> Q:
+    """Assignments (reached through ``prefix``) active and within their dates on ``day``."""
+    return Q(**{f"{prefix}status": Assignment.Status.ACTIVE, f"{prefix}starts_on__lte": day}) & (
+        Q(**{f"{prefix}ends_on__isnull": True}) | Q(**{f"{prefix}ends_on__gte": day})
+    )
+
+
+def exercise_day_plan(*, patient: Patient, day: datetime.date) -> DayPlan:
+    """The patient's assignments current on ``day``, each with its items due that day and
+    their logs of that day. Three queries, whatever the number of items and logs."""
+    assignments = list(
+        patient.assignments.filter(_current_on(day))
+        .order_by("starts_on", "id")
+        .prefetch_related(
+            Prefetch(
+                "items",
+                queryset=AssignmentItem.objects.select_related("library_item").order_by(
+                    "order", "id"
+                ),
+            )
+        )
+    )
+    due = {
+        assignment.pk: [
+            item
+            for item in assignment.items.all()
+            if weekdays.includes(item.weekdays, day.weekday())
+        ]
+        for assignment in assignments
+    }
+    logs_by_item: dict[int, list[ExerciseLog]] = defaultdict(list)
+    item_ids = [item.pk for items in due.values() for item in items]
+    if item_ids:
+        for log in ExerciseLog.objects.filter(
+            patient=patient, performed_on=day, item__in=item_ids
+        ).order_by("session"):
+            logs_by_item[log.item_id].append(log)
+    return DayPlan(
+        day=day,
+        groups=[
+            (a, [PlannedItem(item=item, logs=logs_by_item[item.pk]) for item in due[a.pk]])
+            for a in assignments
+        ],
+    )
+
+
+# --- recording and undoing -------------------------------------------------------------------
+
+
+def _check_day(*, patient: Patient, day: datetime.date, now: datetime.datetime | None) -> bool:
+    """Raise unless ``day`` is today or yesterday for the patient; True when it is yesterday."""
+    today = patient_local_today(patient=patient, now=now)
+    if day > today:
+        raise ValidationError(
+            _("You cannot record an exercise for a day that has not come yet."), code="future"
+        )
+    if day < today - datetime.timedelta(days=1):
+        raise ValidationError(
+            _("Exercises can be added for today or yesterday only."), code="too_old"
+        )
+    return day < today
+
+
+def _recorded_sessions(*, item: AssignmentItem, day: datetime.date) -> dict[int, ExerciseLog]:
+    return {log.session: log for log in ExerciseLog.objects.filter(item=item, performed_on=day)}
+
+
+@transaction.atomic
+def exercise_log_record(
+    *,
+    patient: Patient,
+    item: AssignmentItem,
+    day: datetime.date,
+    status: str,
+    difficulty: str = "",
+    pain_during: int | None = None,
+    skip_reason: str = "",
+    session: int | None = None,
+    now: datetime.datetime | None = None,
+) -> tuple[ExerciseLog, bool]:
+    """Record one session of ``item`` on ``day`` (today, or yesterday marked late).
+
+    Without ``session`` the first free session is taken. A session already recorded (a
+    double tap, a resubmitted form: the form carries the session it was showing) is
+    returned as it is with ``created=False``; the unique (item, day, session) constraint
+    settles two requests racing for the same session.
+    """
+    is_late = _check_day(patient=patient, day=day, now=now)
+    assignment = item.assignment
+    if assignment.patient_id != patient.pk or not assignment.is_current_on(day):
+        raise ValidationError(
+            _("This exercise is not part of your current program."), code="not_current"
+        )
+    if not weekdays.includes(item.weekdays, day.weekday()):
+        raise ValidationError(_("This exercise is not planned for that day."), code="not_due")
+    if status not in ExerciseLog.Status.values:
+        raise ValidationError(_("Choose done or skipped."), code="status")
+    if status == ExerciseLog.Status.DONE:
+        skip_reason = ""
+        if difficulty and difficulty not in ExerciseLog.Difficulty.values:
+            raise ValidationError(_("Choose too easy, about right or too hard."), code="difficulty")
+        if pain_during is not None and not (
+            isinstance(pain_during, int) and 0 <= pain_during <= 10
+        ):
+            raise ValidationError(
+                _("Pain is a whole number from 0 (no pain) to 10 (worst imaginable)."),
+                code="pain",
+            )
+    else:
+        # A session not done has no difficulty or pain during it.
+        difficulty, pain_during = "", None
+        skip_reason = (skip_reason or "").strip()
+        if not skip_reason:
+            raise ValidationError(
+                _("Please say in a few words why you are skipping it."), code="skip_reason"
+            )
+        if len(skip_reason) > 300:
+            raise ValidationError(_("Please keep the reason under 300 characters."))
+
+    existing = _recorded_sessions(item=item, day=day)
+    if session is None:
+        session = next((s for s in range(1, item.times_per_day + 1) if s not in existing), None)
+        if session is None:
+            raise ValidationError(
+                _("All %(count)d sessions of this exercise are already recorded for that day.")
+                % {"count": item.times_per_day},
+                code="all_done",
+            )
+    elif not 1 <= session <= item.times_per_day:
+        raise ValidationError(
+            _("This exercise has %(count)d sessions a day.") % {"count": item.times_per_day},
+            code="session",
+        )
+    elif session in existing:
+        return existing[session], False
+
+    try:
+        with transaction.atomic():
+            log = ExerciseLog.objects.create(
+                patient=patient,
+                assignment=assignment,
+                item=item,
+                performed_on=day,
+                session=session,
+                status=status,
+                difficulty=difficulty,
+                pain_during=pain_during,
+                skip_reason=skip_reason,
+                is_late=is_late,
+            )
+    except IntegrityError:
+        # Another request (the second tap) recorded this session between our read and write.
+        return ExerciseLog.objects.get(item=item, performed_on=day, session=session), False
+    return log, True
+
+
+def exercise_log_undo(
+    *, patient: Patient, log: ExerciseLog, now: datetime.datetime | None = None
+) -> None:
+    """Delete a log the patient recorded today (for today, or late for yesterday).
+
+    Older records stay: the clinician may already have read them.
+    """
+    if log.patient_id != patient.pk:
+        raise ValidationError(_("This record is not yours."), code="not_yours")
+    today = patient_local_today(patient=patient, now=now)
+    recorded_on = log.logged_at.astimezone(_zone(patient)).date()
+    if recorded_on != today or log.performed_on < today - datetime.timedelta(days=1):
+        raise ValidationError(_("Only what you recorded today can be undone."), code="too_old")
+    log.delete()
+
+
+# --- adherence -------------------------------------------------------------------------------
+
+
+def _due_on(days: list[datetime.date], prefix: str = "") -> tuple[dict, dict]:
+    """Annotations and one Q per day selecting rows (through ``prefix``, the item) whose
+    item is due that day: assignment current and weekday in the item's mask (bitwise AND in
+    the database)."""
+    annotations = {
+        f"due_bit_{d.weekday()}": F(f"{prefix}weekdays").bitand(1 << d.weekday()) for d in days
+    }
+    conditions = {
+        d: _current_on(d, f"{prefix}assignment__") & Q(**{f"due_bit_{d.weekday()}__gt": 0})
+        for d in days
+    }
+    return annotations, conditions
+
+
+def week_adherence(*, patient: Patient, day: datetime.date) -> tuple[int, int]:
+    """Sessions logged as done ÷ sessions prescribed, Monday to ``day`` of that week.
+
+    Self-reported (CLINICAL.md: adherence). Two aggregate queries. A session counts only
+    on a day its item was due and up to the item's times per day, so the figure never
+    passes 100%.
+    """
+    monday = day - datetime.timedelta(days=day.weekday())
+    days = [monday + datetime.timedelta(days=n) for n in range(day.weekday() + 1)]
+
+    annotations, due = _due_on(days)
+    per_day = [
+        Case(When(due[d], then=F("times_per_day")), default=Value(0), output_field=IntegerField())
+        for d in days
+    ]
+    prescribed = (
+        AssignmentItem.objects.filter(assignment__patient=patient)
+        .filter(assignment__status=Assignment.Status.ACTIVE, assignment__starts_on__lte=day)
+        .exclude(assignment__ends_on__lt=monday)
+        .annotate(**annotations)
+        .aggregate(total=Coalesce(Sum(reduce(operator.add, per_day)), Value(0)))["total"]
+    )
+
+    annotations, due = _due_on(days, prefix="item__")
+    logged = (
+        ExerciseLog.objects.filter(
+            patient=patient,
+            item__assignment__patient=patient,
+            status=ExerciseLog.Status.DONE,
+            performed_on__range=(monday, day),
+            session__lte=F("item__times_per_day"),
+        )
+        .annotate(**annotations)
+        .filter(reduce(operator.or_, [Q(performed_on=d) & due[d] for d in days]))
+        .count()
+    )
+    return logged, prescribed
+
+
+# --- history -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryDay:
+    day: datetime.date
+    pain: list[int]
+    sessions_done: int
+
+
+@dataclass
+class History:
+    """Pain scores (local time, score) and sessions done per day, from ``start`` to ``end``."""
+
+    start: datetime.date
+    end: datetime.date
+    pain: list[tuple[datetime.datetime, int]]
+    sessions: dict[datetime.date, int]
+
+    @property
+    def days(self) -> list[HistoryDay]:
+        """Days with anything logged, most recent first (the accessible table)."""
+        scores: dict[datetime.date, list[int]] = defaultdict(list)
+        for when, score in self.pain:
+            scores[when.date()].append(score)
+        dates = sorted(set(scores) | set(self.sessions), reverse=True)
+        return [HistoryDay(d, scores.get(d, []), self.sessions.get(d, 0)) for d in dates]
+
+
+def patient_history(
+    *, patient: Patient, days: int | None, now: datetime.datetime | None = None
+) -> History:
+    """The patient's pain scores and completed sessions over the last ``days`` days
+    (today included), or all of them with ``days=None``. Two queries."""
+    zone = _zone(patient)
+    today = patient_local_today(patient=patient, now=now)
+    end_moment = datetime.datetime.combine(
+        today + datetime.timedelta(days=1), datetime.time(), tzinfo=zone
+    )
+    pain_logs = PainLog.objects.filter(patient=patient, recorded_for__lt=end_moment)
+    exercise_logs = ExerciseLog.objects.filter(
+        patient=patient, status=ExerciseLog.Status.DONE, performed_on__lte=today
+    )
+    start = today
+    if days is not None:
+        start = today - datetime.timedelta(days=days - 1)
+        pain_logs = pain_logs.filter(
+            recorded_for__gte=datetime.datetime.combine(start, datetime.time(), tzinfo=zone)
+        )
+        exercise_logs = exercise_logs.filter(performed_on__gte=start)
+
+    pain = [
+        (recorded_for.astimezone(zone), score)
+        for recorded_for, score in pain_logs.order_by("recorded_for", "id").values_list(
+            "recorded_for", "score"
+        )
+    ]
+    sessions = dict(
+        exercise_logs.order_by()
+        .values("performed_on")
+        .annotate(n=Count("id"))
+        .values_list("performed_on", "n")
+    )
+    if days is None:
+        earliest = [when.date() for when, _score in pain[:1]] + list(sessions)
+        start = min(earliest, default=today)
+    return History(start=start, end=today, pain=pain, sessions=sessions)
