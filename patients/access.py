@@ -2,7 +2,7 @@
 
 from django.http import Http404
 
-from .models import Assignment, AssignmentItem, Patient
+from .models import Assignment, AssignmentItem, ExerciseLog, Patient
 
 
 def get_patient_for_clinician(user, pk: int) -> Patient:
@@ -29,4 +29,23 @@ def get_assignment_item_for_clinician(user, pk: int) -> AssignmentItem:
             pk=pk, assignment__patient__clinician=user
         )
     except AssignmentItem.DoesNotExist:
+        raise Http404 from None
+
+
+# --- The patient's own data (the signed-in patient's record) ------------------------------
+
+
+def get_item_for_patient(patient: Patient, pk: int) -> AssignmentItem:
+    try:
+        return AssignmentItem.objects.select_related("assignment").get(
+            pk=pk, assignment__patient=patient
+        )
+    except AssignmentItem.DoesNotExist:
+        raise Http404 from None
+
+
+def get_exercise_log_for_patient(patient: Patient, pk: int) -> ExerciseLog:
+    try:
+        return ExerciseLog.objects.select_related("item").get(pk=pk, patient=patient)
+    except ExerciseLog.DoesNotExist:
         raise Http404 from None

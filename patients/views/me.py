@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from users.access import patient_required
 
 from .. import charts
+from ..access import get_exercise_log_for_patient, get_item_for_patient
 from ..forms_me import PAIN_CHOICES, PERIOD_LABELS, PERIODS, ExerciseLogForm, HistoryPeriodForm
 from ..models import AssignmentItem, ExerciseLog, Patient
 from ..services import logs as log_services
@@ -32,22 +33,6 @@ def _patient_or_404(request: HttpRequest) -> Patient:
     if patient is None:
         raise Http404
     return patient
-
-
-def _get_item_for_patient(patient: Patient, pk: int) -> AssignmentItem:
-    try:
-        return AssignmentItem.objects.select_related("assignment").get(
-            pk=pk, assignment__patient=patient
-        )
-    except AssignmentItem.DoesNotExist:
-        raise Http404 from None
-
-
-def _get_exercise_log_for_patient(patient: Patient, pk: int) -> ExerciseLog:
-    try:
-        return ExerciseLog.objects.select_related("item").get(pk=pk, patient=patient)
-    except ExerciseLog.DoesNotExist:
-        raise Http404 from None
 
 
 def _day_page(
@@ -117,7 +102,7 @@ def _page_for(patient: Patient, day: datetime.date | None) -> str:
 def exercise_log(request: HttpRequest, pk: int) -> HttpResponse:
     """Record a session of one of the patient's own exercises as done or skipped."""
     patient = _patient_or_404(request)
-    item = _get_item_for_patient(patient, pk)
+    item = get_item_for_patient(patient, pk)
     form = ExerciseLogForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -156,7 +141,7 @@ def exercise_log(request: HttpRequest, pk: int) -> HttpResponse:
 def exercise_log_undo(request: HttpRequest, pk: int) -> HttpResponse:
     """Delete one of the patient's own records made today."""
     patient = _patient_or_404(request)
-    log = _get_exercise_log_for_patient(patient, pk)
+    log = get_exercise_log_for_patient(patient, pk)
     try:
         log_services.exercise_log_undo(patient=patient, log=log)
     except ValidationError as error:
