@@ -1,0 +1,163 @@
+"""The patient's pain log form and their reminder-time form.
+
+The pain form is laid out by hand (templates/patients/me/pain.html): eleven large score
+buttons and the safety questions do not fit a generic crispy layout.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import PainLog
+from .services.pain import referral_regions
+
+SCORE_MESSAGE = _("Choose a number from 0 to 10.")
+OTHER = "other"
+YES_NO = [("True", _("Yes")), ("False", _("No"))]
+
+# The safety screen, worded from shared/CLINICAL.md ("Red flags in a painful calf").
+SAFETY_QUESTIONS = {
+    "calf_swollen_warm_red": _("Is one calf newly swollen, warm or red?"),
+    "chest_symptoms": _(
+        "Do you have new shortness of breath, chest pain, or are you coughing up blood?"
+    ),
+    "recent_immobilisation": _(
+        "Have you recently had surgery, a cast, or been immobile for a long time "
+        "(bed rest, long travel)?"
+    ),
+}
+
+
+class DescribedErrorsMixin:
+    """Points each text input with an error at its message (aria-describedby), which the
+    templates render with the id ``<field id>-error``. Radio groups get it on their
+    fieldset in the template instead."""
+
+    def _post_clean(self):
+        super()._post_clean()
+        for name in self.errors:
+            if name not in self.fields or isinstance(self.fields[name].widget, forms.RadioSelect):
+                continue
+            bound = self[name]
+            ids = [f"{bound.auto_id}-error"]
+            if self.fields[name].help_text:
+                ids.append(f"{bound.auto_id}_helptext")
+            self.fields[name].widget.attrs["aria-describedby"] = " ".join(ids)
+
+
+class SafetyAnswerField(forms.NullBooleanField):
+    """Yes / No / not answered. Never required: the safety screen must not block a log."""
+
+    widget = forms.RadioSelect(choices=YES_NO, attrs={"class": "btn-check"})
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)
+
+
+class PainLogForm(DescribedErrorsMixin, forms.Form):
+    score = forms.TypedChoiceField(
+        label=_("How bad is your pain right now?"),
+        choices=[(str(n), str(n)) for n in range(11)],
+        coerce=int,
+        widget=forms.RadioSelect(attrs={"class": "btn-check"}),
+        error_messages={"required": SCORE_MESSAGE, "invalid_choice": SCORE_MESSAGE},
+    )
+    region = forms.ChoiceField(
+        label=_("Where does it hurt?"),
+        required=False,
+        widget=forms.RadioSelect(attrs={"class": "btn-check"}),
+        error_messages={"invalid_choice": _("Choose a place from the list.")},
+    )
+    region_other = forms.CharField(
+        label=_("Where else? (a few words)"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+        error_messages={
+            "max_length": _("Keep this to %(limit_value)d characters or fewer."),
+        },
+    )
+    timing = forms.ChoiceField(
+        label=_("When is the pain?"),
+        required=False,
+        choices=PainLog.Timing.choices,
+        widget=forms.RadioSelect(attrs={"class": "btn-check"}),
+        error_messages={"invalid_choice": _("Choose one of the times listed.")},
+    )
+    note = forms.CharField(
+        label=_("Anything else to note? (optional)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+        error_messages={
+            "max_length": _(
+                "Keep the note to %(limit_value)d characters or fewer (it has %(show_value)d)."
+            ),
+        },
+    )
+    yesterday = forms.BooleanField(
+        label=_("This was yesterday"),
+        help_text=_("Tick this to add a log you missed yesterday."),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+    calf_swollen_warm_red = SafetyAnswerField(label=SAFETY_QUESTIONS["calf_swollen_warm_red"])
+    chest_symptoms = SafetyAnswerField(label=SAFETY_QUESTIONS["chest_symptoms"])
+    recent_immobilisation = SafetyAnswerField(label=SAFETY_QUESTIONS["recent_immobilisation"])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.regions = {str(region.pk): region for region in referral_regions()}
+        self.fields["region"].choices = [
+            *((pk, region.name) for pk, region in self.regions.items()),
+            (OTHER, _("Somewhere else")),
+        ]
+
+    def clean(self):
+        data = super().clean()
+        choice = data.get("region") or ""
+        other = (data.get("region_other") or "").strip()
+        if "region" in self.errors:
+            return data
+        if choice == OTHER and not other:
+            self.add_error("region_other", _("Say in a few words where it hurts."))
+        # Text typed without choosing "Somewhere else" still says where it hurts.
+        data["region_obj"] = self.regions.get(choice)
+        data["region_other"] = "" if data["region_obj"] else other
+        return data
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "score": data["score"],
+            "region": data["region_obj"],
+            "region_other": data["region_other"],
+            "timing": data.get("timing") or "",
+            "note": data.get("note") or "",
+            "yesterday": bool(data.get("yesterday")),
+            **self.safety_answers(),
+        }
+
+    def safety_answers(self) -> dict:
+        """The safety screen's answers (None: not answered), valid even when the rest of
+        the form is not."""
+        cleaned = getattr(self, "cleaned_data", {})
+        return {name: cleaned.get(name) for name in SAFETY_QUESTIONS}
+
+    def safety_fields(self):
+        return [self[name] for name in SAFETY_QUESTIONS]
+
+
+class ReminderTimeForm(DescribedErrorsMixin, forms.Form):
+    local_time = forms.TimeField(
+        label=_("New time"),
+        input_formats=["%H:%M", "%H:%M:%S"],
+        widget=forms.TimeInput(
+            attrs={"type": "time", "step": 300, "class": "form-control"}, format="%H:%M"
+        ),
+        error_messages={
+            "required": _("Choose a time."),
+            "invalid": _("Enter a time like 08:30."),
+        },
+    )

@@ -1,0 +1,160 @@
+"""Pain logs and the safety screen that comes with each (shared/CLINICAL.md, red flags).
+
+A "yes" to any safety question never stops the log being saved: in the same transaction it
+pauses the patient's exercise reminders and raises an urgent alert for their clinician.
+"""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from trigger.models import BodyRegion, Differential
+
+from ..models import Alert, Assignment, PainLog, Patient, ReminderSchedule
+from ..schedule import local_to_utc
+
+# The safety questions ask about signs of a blood clot (deep vein thrombosis, and a
+# pulmonary embolism when it reaches the lungs): the library's urgent differentials whose
+# name says so are the ones the advice page names.
+CLOT_WORDS = ("thrombosis", "embolism")
+
+
+def referral_regions():
+    """The library's body regions that some muscle refers pain to, in the library's order."""
+    return BodyRegion.objects.filter(zones__isnull=False).distinct().order_by("order", "name")
+
+
+def current_assignment(*, patient: Patient, day: datetime.date) -> Assignment | None:
+    """The patient's active program on that local day (the latest started, if several)."""
+    return (
+        patient.assignments.filter(status=Assignment.Status.ACTIVE, starts_on__lte=day)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
+        .order_by("-starts_on", "-id")
+        .first()
+    )
+
+
+def _recorded_for(*, patient: Patient, now: datetime.datetime, yesterday: bool):
+    if not yesterday:
+        return now
+    zone = zoneinfo.ZoneInfo(str(patient.time_zone))
+    local = now.astimezone(zone).replace(tzinfo=None)
+    # The same wall-clock time the day before, DST-correct.
+    return local_to_utc(local - datetime.timedelta(days=1), zone)
+
+
+def red_flag_answers(log: PainLog) -> list[str]:
+    """The safety questions answered "yes", in plain words, for the clinician's alert."""
+    answers = []
+    if log.calf_swollen_warm_red:
+        answers.append(_("one calf newly swollen, warm or red"))
+    if log.chest_symptoms:
+        answers.append(_("new shortness of breath, chest pain or coughing up blood"))
+    if log.recent_immobilisation:
+        answers.append(_("recent surgery, a cast or a long time immobile"))
+    return answers
+
+
+def _alert_message(log: PainLog) -> str:
+    where = str(log.region) if log.region else log.region_other
+    message = _("Safety screen: the patient answered yes to %(answers)s.") % {
+        "answers": "; ".join(red_flag_answers(log))
+    }
+    message += " " + _("Pain %(score)s/10%(where)s. Exercise reminders paused.") % {
+        "score": log.score,
+        "where": f" ({where})" if where else "",
+    }
+    return message[:500]
+
+
+@transaction.atomic
+def pain_log_record(
+    *,
+    patient: Patient,
+    score: int,
+    region: BodyRegion | None = None,
+    region_other: str = "",
+    timing: str = "",
+    note: str = "",
+    yesterday: bool = False,
+    calf_swollen_warm_red: bool | None = None,
+    chest_symptoms: bool | None = None,
+    recent_immobilisation: bool | None = None,
+    now: datetime.datetime | None = None,
+) -> PainLog:
+    """Save a pain score with the safety screen's answers (None: not answered).
+
+    A red flag pauses the exercise reminders of the patient's programs (not the pain
+    check-ins: the clinician still wants to hear how they are) and raises an urgent alert,
+    each red flag its own (no de-duplication).
+    """
+    if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= 10:
+        raise ValueError("score must be an integer from 0 to 10")
+    now = now or timezone.now()
+    recorded_for = _recorded_for(patient=patient, now=now, yesterday=yesterday)
+    local_day = recorded_for.astimezone(zoneinfo.ZoneInfo(str(patient.time_zone))).date()
+    log = PainLog.objects.create(
+        patient=patient,
+        assignment=current_assignment(patient=patient, day=local_day),
+        score=score,
+        region=region,
+        region_other="" if region else region_other.strip(),
+        timing=timing,
+        note=note,
+        recorded_for=recorded_for,
+        is_late=yesterday,
+        calf_swollen_warm_red=calf_swollen_warm_red,
+        chest_symptoms=chest_symptoms,
+        recent_immobilisation=recent_immobilisation,
+    )
+    if log.has_red_flag:
+        ReminderSchedule.objects.filter(
+            assignment__patient=patient, kind=ReminderSchedule.Kind.EXERCISE
+        ).exclude(assignment__status=Assignment.Status.ENDED).update(paused=True)
+        Alert.objects.create(
+            patient=patient,
+            kind=Alert.Kind.RED_FLAG,
+            severity=Alert.Severity.URGENT,
+            message=_alert_message(log),
+            pain_log=log,
+        )
+    return log
+
+
+@dataclass(frozen=True)
+class UrgentAdvice:
+    """What the result page says after a red flag, first and before anything else."""
+
+    emergency: bool  # chest symptoms: call the emergency number now
+    same_day: bool  # calf or immobilisation: stop and contact a doctor today
+    differentials: list[Differential]
+
+
+def urgent_advice_for(log: PainLog) -> UrgentAdvice | None:
+    """The advice a red-flag log calls for, with the library's urgent differentials it
+    points to (one per condition name, whichever muscle it is filed under); None when no
+    question was answered yes."""
+    if not log.has_red_flag:
+        return None
+    clot = Q()
+    for word in CLOT_WORDS:
+        clot |= Q(name__icontains=word)
+    seen: set[str] = set()
+    differentials = []
+    for differential in Differential.objects.filter(clot, urgent=True).order_by("order", "id"):
+        key = differential.name.strip().lower()
+        if key not in seen:
+            seen.add(key)
+            differentials.append(differential)
+    return UrgentAdvice(
+        emergency=bool(log.chest_symptoms),
+        same_day=bool(log.calf_swollen_warm_red or log.recent_immobilisation),
+        differentials=differentials,
+    )
