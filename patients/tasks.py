@@ -27,3 +27,13 @@ def send_reminder(self, delivery_id: int) -> None:
             return
         # 30 s, 60 s, 120 s ... capped well under the broker's visibility timeout.
         raise self.retry(exc=error, countdown=min(30 * 2**self.request.retries, 600)) from error
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=MAX_RETRIES)
+def notify_clinician_of_alert(self, alert_id: int) -> None:
+    from .services.alerts import alert_notify_clinician
+
+    try:
+        alert_notify_clinician(alert_id=alert_id)
+    except OSError as error:  # the mail server did not answer: try again later
+        raise self.retry(exc=error, countdown=min(30 * 2**self.request.retries, 600)) from error

@@ -19,6 +19,7 @@ from trigger.models import BodyRegion, Differential
 
 from ..models import Alert, Assignment, PainLog, Patient, ReminderSchedule
 from ..schedule import local_to_utc
+from ..tasks import notify_clinician_of_alert
 
 # The safety questions ask about signs of a blood clot (deep vein thrombosis, and a
 # pulmonary embolism when it reaches the lungs): the library's urgent differentials whose
@@ -118,13 +119,15 @@ def pain_log_record(
         ReminderSchedule.objects.filter(
             assignment__patient=patient, kind=ReminderSchedule.Kind.EXERCISE
         ).exclude(assignment__status=Assignment.Status.ENDED).update(paused=True)
-        Alert.objects.create(
+        alert = Alert.objects.create(
             patient=patient,
             kind=Alert.Kind.RED_FLAG,
             severity=Alert.Severity.URGENT,
             message=_alert_message(log),
             pain_log=log,
         )
+        # The dashboard shows it at once; an email makes sure the clinician looks today.
+        notify_clinician_of_alert.delay_on_commit(alert.pk)
     return log
 
 
