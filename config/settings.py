@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "template_partials",
     "auditlog",
     "phonenumber_field",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
     "users",
     "trigger",
     "programs",
@@ -63,6 +66,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "users.middleware.SessionExpiryMiddleware",
+    "users.middleware.MfaRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -107,7 +113,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Users ----------------------------------------------------------------------------
 AUTH_USER_MODEL = "users.User"
-LOGIN_URL = "login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
@@ -116,6 +122,61 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Accounts and sessions --------------------------------------------------------------
+# django-allauth: sign in by username or email + password, or by a 6-digit code sent by
+# email; no public signup (clinicians are created by administrators, patients come by
+# invitation); rate limits kept in the default cache (Redis when REDIS_URL is set).
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+ACCOUNT_ADAPTER = "users.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["email", "username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_BY_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = env.int("LOGIN_BY_CODE_TIMEOUT_SECONDS", default=5 * 60)
+# No "remember me" box: the session lengths below decide (patients long, staff idle 30 min).
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+# Behind a reverse proxy, the number of proxies whose X-Forwarded-For may be trusted
+# (rate limits are per client address).
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Failed sign-ins: after LOGIN_FAILED_LIMIT failures for one account (or 4x that from one
+# address) within the window, even the right password is refused until it passes.
+LOGIN_FAILED_LIMIT = env.int("LOGIN_FAILED_LIMIT", default=5)
+LOGIN_FAILED_WINDOW_MINUTES = env.int("LOGIN_FAILED_WINDOW_MINUTES", default=15)
+# Invitation links: wrong tokens posted from one address before it is refused (429).
+INVITATION_FAILED_LIMIT = env.int("INVITATION_FAILED_LIMIT", default=10)
+INVITATION_FAILED_WINDOW_MINUTES = env.int("INVITATION_FAILED_WINDOW_MINUTES", default=15)
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": (
+        f"{4 * LOGIN_FAILED_LIMIT}/{LOGIN_FAILED_WINDOW_MINUTES}m/ip,"
+        f"{LOGIN_FAILED_LIMIT}/{LOGIN_FAILED_WINDOW_MINUTES}m/key"
+    ),
+    # Our own action, consumed by the invitation view (patients.views.invitations).
+    "invitation_failed": f"{INVITATION_FAILED_LIMIT}/{INVITATION_FAILED_WINDOW_MINUTES}m/ip",
+}
+# Two-factor authentication (optional; required for the roles in MFA_REQUIRED_ROLES).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Home exercise")
+MFA_REQUIRED_ROLES = env.list("MFA_REQUIRED_ROLES", default=[])
+if unknown_roles := set(MFA_REQUIRED_ROLES) - {"patient", "clinician", "editor", "admin"}:
+    raise ImproperlyConfigured(
+        f"MFA_REQUIRED_ROLES lists unknown roles: {', '.join(sorted(unknown_roles))}. "
+        "Use patient, clinician, editor and/or admin."
+    )
+# Sessions: patients stay signed in on their own phone; clinicians, editors and
+# administrators are signed out after 30 minutes without a request (users.middleware).
+PATIENT_SESSION_SECONDS = env.int("PATIENT_SESSION_SECONDS", default=30 * 24 * 3600)
+CLINICIAN_IDLE_SECONDS = env.int("CLINICIAN_IDLE_SECONDS", default=30 * 60)
+SESSION_COOKIE_AGE = PATIENT_SESSION_SECONDS
+# Invitations (patients.services.invitations): how long a one-time sign-in link works.
+INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=7)
 
 # --- Internationalisation and time ----------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -163,6 +224,7 @@ else:
         "data_folder_in": str(CELERY_FILESYSTEM_DIR / "queue"),
         "data_folder_out": str(CELERY_FILESYSTEM_DIR / "queue"),
         "processed_folder": str(CELERY_FILESYSTEM_DIR / "processed"),
+        "control_folder": str(CELERY_FILESYSTEM_DIR / "control"),
         "store_processed": False,
     }
 CELERY_TASK_SERIALIZER = "json"
@@ -235,3 +297,25 @@ LOGGING = {
 }
 
 PHONENUMBER_DEFAULT_REGION = env.str("PHONENUMBER_DEFAULT_REGION", default="GB")
+
+# --- Reminders ------------------------------------------------------------------------
+# Absolute links in emails and text messages.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+SMS_BACKEND = env.str("SMS_BACKEND", default="patients.sms.ConsoleSmsBackend")
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
+TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="https://api.twilio.com")
+# At most this many reminders reach one patient in one local day.
+REMINDER_DAILY_CAP = env.int("REMINDER_DAILY_CAP", default=4)
+# A reminder found more than this late (dispatcher down) is skipped, not sent stale.
+REMINDER_MAX_LATENESS_MINUTES = env.int("REMINDER_MAX_LATENESS_MINUTES", default=120)
+# Pending deliveries older than this are queued again by the sweep (lost broker message).
+REMINDER_SWEEP_AFTER_SECONDS = env.int("REMINDER_SWEEP_AFTER_SECONDS", default=180)
+CELERY_BEAT_SCHEDULE = {
+    "dispatch-due-reminders": {
+        "task": "patients.tasks.dispatch_due_reminders",
+        "schedule": 60.0,
+    },
+    "sweep-reminders": {"task": "patients.tasks.sweep_reminders", "schedule": 120.0},
+}

@@ -1,7 +1,8 @@
+from allauth.account import views as account_views
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
@@ -11,16 +12,18 @@ from .health import healthz
 
 admin.site.site_header = _("Trigger-point library administration")
 admin.site.site_title = _("Trigger-point library")
+# The admin signs in through allauth's login: its rate limits and two-factor step apply.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", user_views.home, name="home"),
     path("healthz", healthz, name="healthz"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # django-allauth at /accounts/ (login, logout by POST, login by code, password reset,
+    # two-factor authentication). "login" and "logout" stay as names for the same views.
+    path("accounts/login/", account_views.login, name="login"),
+    path("accounts/logout/", account_views.logout, name="logout"),
+    path("accounts/", include("allauth.urls")),
+    path("accounts/", include("users.urls")),
     path("library/", include("trigger.urls")),
     path("programs/", include("programs.urls")),
     # /clinic/... and /me/... (one "patients" namespace for both).

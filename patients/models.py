@@ -13,8 +13,8 @@ from phonenumber_field.modelfields import PhoneNumberField
 from timezone_field import TimeZoneField
 
 from programs import weekdays
-from programs.models import Dosage, Program, dosage_constraints
-from trigger.models import BodyRegion, ModuleItem
+from programs.models import CopiedItem, Program, dosage_constraints
+from trigger.models import BodyRegion
 
 from .schedule import next_occurrence
 
@@ -127,25 +127,16 @@ class Assignment(models.Model):
         )
 
 
-class AssignmentItem(Dosage):
+class AssignmentItem(CopiedItem):
+    """The patient's own copy of a program item."""
+
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="items")
-    library_item = models.ForeignKey(
-        ModuleItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    module_kind = models.CharField(_("kind"), max_length=20, blank=True)
-    name = models.CharField(_("name"), max_length=200)
-    instructions = models.TextField(_("instructions"), max_length=5000)
-    note = models.TextField(_("note to the patient"), blank=True, max_length=2000)
-    order = models.PositiveIntegerField(_("order"), default=0)
 
     class Meta:
         ordering = ["order", "id"]
         verbose_name = _("assigned item")
         verbose_name_plural = _("assigned items")
         constraints = dosage_constraints("patients_assignmentitem")
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class ExerciseLog(models.Model):
@@ -445,3 +436,62 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.occurrence:%Y-%m-%d %H:%M} ({self.status})"
+
+
+class Invitation(models.Model):
+    """A one-time sign-in link sent to a patient by their clinician.
+
+    Only the SHA-256 of the token is stored: the link itself exists only in the message
+    that was sent. A link works once, until ``expires_at``, and not after a newer
+    invitation has revoked it.
+    """
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Email")
+        SMS = "sms", _("Text message")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Sent, not used yet")
+        USED = "used", _("Used")
+        EXPIRED = "expired", _("Expired")
+        REVOKED = "revoked", _("Replaced by a newer invitation")
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="invitations")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    channel = models.CharField(_("sent by"), max_length=10, choices=Channel.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sent by"),
+    )
+    created_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        indexes = [
+            models.Index(fields=["patient", "-created_at"], name="patients_invitation_pat_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} {self.created_at:%Y-%m-%d %H:%M} ({self.status})"
+
+    @property
+    def status(self) -> str:
+        if self.used_at is not None:
+            return self.Status.USED
+        if self.revoked_at is not None:
+            return self.Status.REVOKED
+        if self.expires_at <= timezone.now():
+            return self.Status.EXPIRED
+        return self.Status.PENDING
+
+    def get_status_display(self) -> str:
+        return self.Status(self.status).label

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from .views import clinic, me, reminders
+from .views import clinic, invitations, me, pain, pwa, reminders, settings_me
 
 app_name = "patients"
 
@@ -12,6 +12,7 @@ clinic_patterns = [
     path("patients/<int:pk>/", clinic.patient_detail, name="patient_detail"),
     path("patients/<int:pk>/edit/", clinic.patient_edit, name="patient_edit"),
     path("patients/<int:pk>/assign/", clinic.assign, name="assign"),
+    path("patients/<int:pk>/invite/", invitations.invite, name="patient_invite"),
     path("assignments/<int:pk>/", clinic.assignment_detail, name="assignment_detail"),
     path("assignments/<int:pk>/edit/", clinic.assignment_edit, name="assignment_edit"),
     path("assignments/<int:pk>/status/", clinic.assignment_status, name="assignment_status"),
@@ -24,10 +25,22 @@ clinic_patterns = [
 
 me_patterns = [
     path("", me.today, name="today"),
+    path("welcome/", invitations.welcome, name="welcome"),
+    path("yesterday/", me.yesterday, name="yesterday"),
+    path("exercises/<int:pk>/log/", me.exercise_log, name="exercise_log"),
+    path("exercise-logs/<int:pk>/undo/", me.exercise_log_undo, name="exercise_log_undo"),
+    path("history/", me.history, name="history"),
+    path("pain/", pain.pain, name="pain"),
+    path("pain/logged/<int:pk>/", pain.pain_logged, name="pain_logged"),
+    path("reminders/", settings_me.reminder_settings, name="reminder_settings"),
 ]
 
 urlpatterns = [
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("sw.js", pwa.service_worker, name="service_worker"),
+    path("offline/", pwa.offline, name="offline"),
     path("reminders/stop/<str:token>/", reminders.stop, name="reminders_stop"),
+    path("invite/<str:token>/", invitations.accept, name="invitation"),
     path("clinic/", include(clinic_patterns)),
     path("me/", include(me_patterns)),
 ]

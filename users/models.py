@@ -1,7 +1,13 @@
 """People who use the app, their roles, and the practice clinicians work in."""
 
+import secrets
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.signals import user_logged_in
 from django.db import models
+from django.dispatch import receiver
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -45,6 +51,9 @@ class User(AbstractUser):
         blank=True,
         related_name="members",
     )
+    # Mixed into the session auth hash: changing it ends every session of the user
+    # ("sign out everywhere"). Empty keeps Django's own hash, so existing sessions survive.
+    session_salt = models.CharField(max_length=32, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["username"]
@@ -72,6 +81,24 @@ class User(AbstractUser):
     def is_editor(self) -> bool:
         return self.role == self.Role.EDITOR
 
+    def _session_auth_hash(self, secret: str | None = None) -> str:
+        if not self.session_salt:
+            return super()._get_session_auth_hash(secret=secret)
+        return salted_hmac(
+            "users.User.get_session_auth_hash",
+            f"{self.password}:{self.session_salt}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+    def get_session_auth_hash(self) -> str:
+        # Django's auth middleware compares this with the hash stored in each session.
+        return self._session_auth_hash()
+
+    def get_session_auth_fallback_hash(self):
+        for fallback_secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_auth_hash(secret=fallback_secret)
+
     def has_perm(self, perm: str, obj: object = None) -> bool:
         if self.is_active and self.is_editor and perm.split(".", 1)[0] in self.EDITOR_APPS:
             return True
@@ -81,3 +108,20 @@ class User(AbstractUser):
         if self.is_active and self.is_editor and app_label in self.EDITOR_APPS:
             return True
         return super().has_module_perms(app_label)
+
+
+def user_sign_out_everywhere(*, user: User) -> None:
+    """End every session of ``user``, on every device: a new session salt changes the
+    session auth hash, and Django's auth middleware then refuses each older session."""
+    user.session_salt = secrets.token_hex(16)
+    user.save(update_fields=["session_salt"])
+
+
+@receiver(user_logged_in, dispatch_uid="users.session_expiry_on_login")
+def _session_expiry_on_login(sender, request, user, **kwargs) -> None:
+    # Every way in (password, code, invitation link, admin) starts the session with its
+    # role's length; users.middleware renews it on later requests.
+    from .middleware import renew_session_expiry
+
+    if request is not None and hasattr(request, "session"):
+        renew_session_expiry(session=request.session, user=user, force=True)

@@ -1,6 +1,11 @@
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from .models import user_sign_out_everywhere
 
 # Each role's home, by URL name. Later apps' pages are named here, not imported
 # (users knows no other app).
@@ -15,3 +20,24 @@ ROLE_HOMES = {
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     return redirect(ROLE_HOMES.get(request.user.role, "trigger:muscle_list"))
+
+
+@login_required
+def sessions(request: HttpRequest) -> HttpResponse:
+    """The account page: password, two-factor authentication, and "sign out everywhere"
+    (every session of the user on every device, this one included)."""
+    if request.method == "POST":
+        user_sign_out_everywhere(user=request.user)
+        logout(request)
+        messages.success(
+            request, _("You were signed out everywhere, on every device. Sign in again here.")
+        )
+        return redirect("account_login")
+    return render(
+        request,
+        "account/sessions.html",
+        {
+            "has_password": request.user.has_usable_password(),
+            "home_url_name": ROLE_HOMES.get(request.user.role, "home"),
+        },
+    )

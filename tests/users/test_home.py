@@ -34,7 +34,7 @@ def test_signing_in_lands_a_clinician_on_the_clinic(client):
     ClinicianFactory(username="dr.who")
     response = client.post(
         "/accounts/login/",
-        {"username": "dr.who", "password": "correct horse battery"},
+        {"login": "dr.who", "password": "correct horse battery"},
         follow=True,
     )
     assert response.redirect_chain[-1][0] == "/clinic/"
