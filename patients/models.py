@@ -340,6 +340,8 @@ class ReminderSchedule(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.EXERCISE)
     local_time = models.TimeField(_("time"))
+    # What the clinician set: a patient may move the reminder within a window around it.
+    original_local_time = models.TimeField(_("time set by the clinician"), null=True, blank=True)
     weekdays = models.PositiveSmallIntegerField(_("days"), default=weekdays.ALL_DAYS)
     channel = models.CharField(
         _("channel"), max_length=10, choices=Channel.choices, default=Channel.EMAIL

@@ -104,7 +104,9 @@ def assignment_create(
         for item in program.items.all()
     )
     ReminderSchedule.objects.bulk_create(
-        ReminderSchedule(assignment=assignment, local_time=time, channel=channel)
+        ReminderSchedule(
+            assignment=assignment, local_time=time, original_local_time=time, channel=channel
+        )
         for time in sorted(set(reminder_times or []))
     )
     assignment_schedules_refresh(assignment=assignment)

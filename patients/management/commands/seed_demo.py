@@ -276,6 +276,7 @@ class Command(BaseCommand):
                     ReminderSchedule(
                         assignment=assignment,
                         local_time=time,
+                        original_local_time=time,
                         channel=ReminderSchedule.Channel.EMAIL,
                         next_due_at=next_due[time],
                     )
