@@ -78,10 +78,10 @@ def _minutes(value: datetime.time) -> int:
 def allowed_window(schedule: ReminderSchedule) -> tuple[datetime.time, datetime.time]:
     """The earliest and latest time the patient may choose, within the same day.
 
-    The window is centred on the clinician's time. Until ReminderSchedule keeps it in its
-    own ``original_local_time`` field, the current time stands in for it.
+    The window is centred on the clinician's time, so moves cannot drift; schedules made
+    before it was kept fall back to their current time.
     """
-    original = getattr(schedule, "original_local_time", None) or schedule.local_time
+    original = schedule.original_local_time or schedule.local_time
     shift = int(MAX_SHIFT.total_seconds() // 60)
     low = max(0, _minutes(original) - shift)
     high = min(23 * 60 + 59, _minutes(original) + shift)

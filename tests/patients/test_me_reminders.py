@@ -208,7 +208,7 @@ def test_a_time_another_reminder_already_has_is_refused(patient_client, schedule
 
 
 def test_the_window_stays_within_the_day(schedule):
-    schedule.local_time = datetime.time(23, 0)
+    schedule.local_time = schedule.original_local_time = datetime.time(23, 0)
     schedule.save()
 
     with pytest.raises(ValidationError, match="between 21:00 and 23:59"):
@@ -251,3 +251,12 @@ def test_clinicians_are_refused_and_visitors_sent_to_sign_in(client, clinician, 
     assert client.post(URL, {"action": "stop"}).status_code == 403
     patient.refresh_from_db()
     assert patient.reminders_stopped_at is None
+
+
+def test_the_window_stays_around_the_clinicians_time_after_moves(schedule):
+    schedule.local_time = schedule.original_local_time = datetime.time(8, 0)
+    schedule.save()
+    schedule_time_change(schedule=schedule, local_time=datetime.time(10, 0))
+
+    with pytest.raises(ValidationError, match="between 06:00 and 10:00"):
+        schedule_time_change(schedule=schedule, local_time=datetime.time(11, 30))
