@@ -3,7 +3,6 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
-export DJANGO_SETTINGS_MODULE := config.settings
 
 .PHONY: run test lint format bench migrate content demo clean
 
@@ -41,7 +40,7 @@ test: $(VENV)/.installed-dev
 		echo "No /usr/bin/chromium: installing Playwright's own Chromium for the browser tests"; \
 		$(PY) -m playwright install chromium; \
 	fi
-	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=tests.settings $(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
