@@ -20,6 +20,7 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
 
 ## run: install, migrate, load the library and demo data, then serve web + worker + beat
 run: export DEBUG ?= true
+run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: $(VENV)/.installed
 	mkdir -p .broker/queue .broker/processed media
 	$(PY) manage.py migrate --no-input
