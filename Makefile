@@ -53,7 +53,7 @@ format: $(VENV)/.installed-dev
 
 ## bench: benchmarks, kept out of the test suite (see bench/README.md)
 bench: $(VENV)/.installed-dev
-	$(PY) bench/run.py
+	$(PY) -m bench.run
 
 clean:
 	rm -rf .broker staticfiles

@@ -5,7 +5,7 @@
 2. The same worker's raw throughput for a no-op task on the same broker.
 3. The dispatcher's query with 1,000,000 schedules not due, against an empty table.
 
-Run with `make bench` (or `python bench/reminders.py --patients 100000`).
+Run with `make bench` (or `python -m bench.reminders --patients 100000`).
 """
 
 from __future__ import annotations
@@ -14,13 +14,9 @@ import argparse
 import datetime
 import json
 import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench.env import ROOT, configure, start_worker, stop  # noqa: E402
+from bench.env import ROOT, configure, start_worker, stop
 
 RESULTS = ROOT / "bench" / "results"
 

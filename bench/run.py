@@ -6,6 +6,6 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
-for script in ("reminders.py",):
-    print(f"== {script}", flush=True)
-    subprocess.run([sys.executable, str(HERE / script), *sys.argv[1:]], check=True)
+for module in ("bench.reminders",):
+    print(f"== {module}", flush=True)
+    subprocess.run([sys.executable, "-m", module, *sys.argv[1:]], check=True, cwd=HERE.parent)

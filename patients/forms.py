@@ -130,7 +130,7 @@ class TimeListField(forms.CharField):
         kwargs.setdefault("max_length", 100)
         super().__init__(**kwargs)
 
-    def to_python(self, value) -> list[datetime.time]:  # type: ignore[override]
+    def to_python(self, value) -> list[datetime.time]:
         text = super().to_python(value)
         if not text:
             return []

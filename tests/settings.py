@@ -13,11 +13,12 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("CELERY_FILESYSTEM_DIR", tempfile.mkdtemp(prefix="trigger-broker-"))
 
 from config.settings import *  # noqa: E402,F403
+from config.settings import BASE_DIR, DATABASES, STORAGES  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Plain static storage: tests render {% static %} without running collectstatic first.
 STORAGES = {
-    **STORAGES,  # noqa: F405
+    **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MEDIA_ROOT = tempfile.mkdtemp(prefix="trigger-media-")
@@ -28,8 +29,8 @@ CSRF_COOKIE_SECURE = False
 # Each xdist worker has its own Celery queue, so real-worker tests running in parallel
 # never take each other's messages on a shared broker.
 CELERY_TASK_DEFAULT_QUEUE = "test-" + os.environ.get("PYTEST_XDIST_WORKER", "main")
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory: a Celery worker started by a test opens the same database.
-    _artifacts = BASE_DIR / "test-artifacts"  # noqa: F405
+    _artifacts = BASE_DIR / "test-artifacts"
     _artifacts.mkdir(exist_ok=True)
-    DATABASES["default"]["TEST"] = {"NAME": str(_artifacts / f"test-{os.getpid()}.sqlite3")}  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(_artifacts / f"test-{os.getpid()}.sqlite3")}

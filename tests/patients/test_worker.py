@@ -134,7 +134,7 @@ class SlowThenFastProvider(BaseHTTPRequestHandler):
     accepted: list[bytes] = []
     release = threading.Event()
 
-    def do_POST(self):  # noqa: N802 - http.server's naming
+    def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         type(self).received.append(body)
         if len(type(self).received) == 1:
