@@ -60,6 +60,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A NUL character in the address is a 400 (PostgreSQL cannot compare text holding one).
+    "users.request_guards.RefuseNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -72,7 +74,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    # auditlog's middleware with the trusted client address, plus reads and exports of
+    # patient records (patients/audit.py).
+    "patients.audit.AuditMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -132,6 +136,8 @@ AUTHENTICATION_BACKENDS = [
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 ACCOUNT_ADAPTER = "users.adapter.AccountAdapter"
+# The login form with a length limit on the name (a huge one was a 500 on SQLite).
+ACCOUNT_FORMS = {"login": "users.forms.LoginForm"}
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
@@ -286,8 +292,10 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Audit trail: who changed what, with the remote address.
+# Audit trail (django-auditlog; patients/audit.py, users/audit.py): who changed or read
+# what, when, from which address. Only the models registered there are logged.
 AUDITLOG_INCLUDE_ALL_MODELS = False
+AUDITLOG_DISABLE_REMOTE_ADDR = False
 
 LOGGING = {
     "version": 1,
@@ -318,4 +326,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
     },
     "sweep-reminders": {"task": "patients.tasks.sweep_reminders", "schedule": 120.0},
+    # Computed alerts (pain rising, no activity, too hard, program ending): raised and
+    # resolved for every patient; idempotent, so a late or doubled run is harmless.
+    "evaluate-alerts": {"task": "patients.tasks.evaluate_alerts", "schedule": 15 * 60.0},
 }

@@ -1,4 +1,5 @@
-"""Forms of the clinic: patient details, assigning a program, editing an assignment."""
+"""Forms of the clinic: patient details, assigning a program, editing an assignment, the
+dashboard's filters and acknowledging an alert."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from phonenumber_field.formfields import PhoneNumberField
 from programs import weekdays
 from programs.models import Program
 
-from .models import Assignment, AssignmentItem, Patient, ReminderSchedule
+from .models import Alert, Assignment, AssignmentItem, Patient, ReminderSchedule
+from .services.dashboard import Show
 
 DEFAULT_TIME_ZONE = "Europe/London"
 MAX_REMINDER_TIMES = 4
@@ -300,3 +302,63 @@ class AssignmentItemForm(HelperMixin, forms.ModelForm):
 
     def clean_weekdays(self) -> int:
         return weekdays.to_mask(self.cleaned_data["weekdays"])
+
+
+# --- the dashboard and the patient's story ---------------------------------------------------
+
+
+class DashboardForm(forms.Form):
+    """The dashboard's query string: ``?q=name&show=alerts|inactive|ending``.
+
+    Anything invalid falls back to no search and the whole list: a bookmark or a
+    hand-edited address never breaks the page."""
+
+    q = forms.CharField(required=False, strip=True)
+    show = forms.ChoiceField(required=False, choices=Show.CHOICES)
+
+    def clean_q(self) -> str:
+        return self.cleaned_data["q"][:100]
+
+    def values(self) -> tuple[str, str]:
+        """(search text, filter), each "" when absent or invalid."""
+        self.is_valid()
+        return self.cleaned_data.get("q", ""), self.cleaned_data.get("show", "")
+
+
+STORY_PERIODS = {"30": 30, "90": 90, "365": 365}
+STORY_PERIOD_LABELS = {"30": _("30 days"), "90": _("90 days"), "365": _("1 year")}
+
+
+class StoryPeriodForm(forms.Form):
+    """?period=30|90|365 on the patient's page; anything else is 90 days."""
+
+    period = forms.ChoiceField(choices=list(STORY_PERIOD_LABELS.items()), required=False)
+
+    def period_key(self) -> str:
+        if self.is_valid() and self.cleaned_data["period"]:
+            return self.cleaned_data["period"]
+        return "90"
+
+
+class AlertAcknowledgeForm(forms.Form):
+    """What the clinician did about an alert. A note is required for a red flag (what
+    was advised or arranged), optional otherwise."""
+
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"max_length": _("Please keep the note under 2000 characters.")},
+    )
+
+    def __init__(self, *args, alert: Alert, **kwargs) -> None:
+        self.alert = alert
+        kwargs.setdefault("prefix", f"alert-{alert.pk}")
+        super().__init__(*args, **kwargs)
+        if alert.kind == Alert.Kind.RED_FLAG:
+            self.fields["note"].required = True
+            self.fields["note"].error_messages["required"] = _(
+                "Say what you did about this red flag (for example: phoned the patient, "
+                "advised a same-day medical assessment)."
+            )

@@ -189,7 +189,15 @@ class ExerciseLog(models.Model):
                 name="patients_exerciselog_session_range",
             ),
         ]
-        indexes = [models.Index(fields=["patient", "-performed_on"], name="patients_exlog_pat_idx")]
+        indexes = [
+            models.Index(fields=["patient", "-performed_on"], name="patients_exlog_pat_idx"),
+            # The "too hard" alert scans recent too-hard reports only (a small part).
+            models.Index(
+                fields=["performed_on"],
+                condition=models.Q(difficulty="too_hard"),
+                name="patients_exlog_too_hard_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.item} {self.performed_on} ({self.status})"
@@ -247,7 +255,13 @@ class PainLog(models.Model):
                 condition=models.Q(score__gte=0, score__lte=10), name="patients_painlog_score_0_10"
             )
         ]
-        indexes = [models.Index(fields=["patient", "-recorded_for"], name="patients_pain_pat_idx")]
+        indexes = [
+            models.Index(fields=["patient", "-recorded_for"], name="patients_pain_pat_idx"),
+            # A program's baseline is its first three logs (patients.services.dashboard).
+            models.Index(
+                fields=["assignment", "recorded_for", "id"], name="patients_pain_baseline_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.score}/10 {self.recorded_for:%Y-%m-%d %H:%M}"
@@ -294,6 +308,10 @@ class Alert(models.Model):
         verbose_name=_("acknowledged by"),
     )
     acknowledgement_note = models.TextField(_("note"), max_length=2000, blank=True)
+    # Computed alerts (not red flags): when the evaluator found the condition gone. An
+    # alert acknowledged by a clinician while its condition lasts is not raised again until
+    # the condition has cleared and come back (patients.services.alerts.alerts_evaluate).
+    cleared_at = models.DateTimeField(_("condition cleared at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-severity", "-created_at"]
@@ -318,6 +336,11 @@ class Alert(models.Model):
     @property
     def is_open(self) -> bool:
         return self.acknowledged_at is None
+
+    @property
+    def resolved_automatically(self) -> bool:
+        """Acknowledged by the evaluator (its condition cleared), not by a clinician."""
+        return self.acknowledged_at is not None and self.acknowledged_by_id is None
 
 
 class ReminderSchedule(models.Model):

@@ -1,4 +1,4 @@
-"""Celery tasks: thin wrappers that take ids and call the reminder services."""
+"""Celery tasks: thin wrappers that take ids and call the reminder and alert services."""
 
 from celery import shared_task
 
@@ -37,3 +37,12 @@ def notify_clinician_of_alert(self, alert_id: int) -> None:
         alert_notify_clinician(alert_id=alert_id)
     except OSError as error:  # the mail server did not answer: try again later
         raise self.retry(exc=error, countdown=min(30 * 2**self.request.retries, 600)) from error
+
+
+@shared_task(ignore_result=True)
+def evaluate_alerts() -> int:
+    """Raise and resolve the computed alerts of every patient (beat, every 15 minutes)."""
+    from .services.alerts import alerts_evaluate
+
+    result = alerts_evaluate()
+    return result.raised + result.resolved

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from .views import clinic, invitations, me, pain, pwa, reminders, settings_me
+from .views import clinic, invitations, me, pain, pwa, reminders, rights, settings_me
 
 app_name = "patients"
 
@@ -13,6 +13,15 @@ clinic_patterns = [
     path("patients/<int:pk>/edit/", clinic.patient_edit, name="patient_edit"),
     path("patients/<int:pk>/assign/", clinic.assign, name="assign"),
     path("patients/<int:pk>/invite/", invitations.invite, name="patient_invite"),
+    path(
+        "patients/<int:pk>/test-reminder/",
+        clinic.patient_test_reminder,
+        name="patient_test_reminder",
+    ),
+    path("patients/<int:pk>/export.csv", clinic.patient_export_csv, name="patient_export_csv"),
+    path("patients/<int:pk>/fhir.json", clinic.patient_export_fhir, name="patient_export_fhir"),
+    path("patients/<int:pk>/erase/", rights.patient_erase_view, name="patient_erase"),
+    path("alerts/<int:pk>/acknowledge/", clinic.alert_acknowledge, name="alert_acknowledge"),
     path("assignments/<int:pk>/", clinic.assignment_detail, name="assignment_detail"),
     path("assignments/<int:pk>/edit/", clinic.assignment_edit, name="assignment_edit"),
     path("assignments/<int:pk>/status/", clinic.assignment_status, name="assignment_status"),
@@ -33,6 +42,9 @@ me_patterns = [
     path("pain/", pain.pain, name="pain"),
     path("pain/logged/<int:pk>/", pain.pain_logged, name="pain_logged"),
     path("reminders/", settings_me.reminder_settings, name="reminder_settings"),
+    path("data/", rights.my_data, name="my_data"),
+    path("data.json", rights.my_data_json, name="my_data_json"),
+    path("data.csv", rights.my_data_csv, name="my_data_csv"),
 ]
 
 urlpatterns = [

@@ -17,10 +17,12 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from users import once
 from users.access import clinician_required
 
 from . import services
@@ -111,31 +113,37 @@ def program_new(request: HttpRequest) -> HttpResponse:
     if start == "template":
         form = NewFromTemplateForm(request.POST, user=user)
         if form.is_valid():
+            if repeat := once.repeat_of(request, fallback=reverse("programs:list")):
+                return repeat
             template = get_program_for_user(user, form.cleaned_data["template"].pk)
             program = services.program_clone(program=template, owner=user, as_template=False)
             messages.success(
                 request, _("New program from the template %(title)s.") % {"title": template.title}
             )
-            return redirect(program)
+            return once.remember(request, redirect(program))
     elif start == "muscle":
         form = NewFromMuscleForm(request.POST)
         if form.is_valid():
+            if repeat := once.repeat_of(request, fallback=reverse("programs:list")):
+                return repeat
             program = services.program_create_from_muscle(
                 owner=user, muscle=form.cleaned_data["muscle"]
             )
             messages.success(request, _("Program created with the muscle's home exercises."))
-            return redirect(program)
+            return once.remember(request, redirect(program))
     else:
         start = "empty"
         form = ProgramForm(request.POST)
         if form.is_valid():
+            if repeat := once.repeat_of(request, fallback=reverse("programs:list")):
+                return repeat
             program = services.program_create(
                 owner=user,
                 title=form.cleaned_data["title"],
                 description=form.cleaned_data["description"],
             )
             messages.success(request, _("Program created. Add exercises from the library."))
-            return redirect(program)
+            return once.remember(request, redirect(program))
     return _render_list(request, forms={start: form})
 
 

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class UsersConfig(AppConfig):
     name = "users"
     verbose_name = _("Users and practices")
+
+    def ready(self) -> None:
+        # The sign-in log (users.audit.AuthEvent) and the account changes in the audit trail.
+        from . import audit
+
+        audit.register_user_model()
+        audit.connect_receivers()

@@ -1,7 +1,8 @@
-"""The clinic (a clinician's patients and their assignments) and the patient's today page.
+"""The clinic: the dashboard of a clinician's patients, one patient's story, their
+assignments, alerts and exports.
 
 Every object is fetched through an access helper scoped to the requesting user: another
-clinician's patient, assignment or item is a 404.
+clinician's patient, assignment, item or alert is a 404, whatever the method.
 """
 
 from __future__ import annotations
@@ -10,21 +11,41 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Prefetch, Q
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 
 from users.access import clinician_required
 
-from .. import services
+from .. import exports, services
 from ..access import (
     get_assignment_for_clinician,
     get_assignment_item_for_clinician,
     get_patient_for_clinician,
 )
-from ..forms import AssignForm, AssignmentDatesForm, AssignmentItemForm, PatientForm
+from ..forms import (
+    STORY_PERIOD_LABELS,
+    STORY_PERIODS,
+    AlertAcknowledgeForm,
+    AssignForm,
+    AssignmentDatesForm,
+    AssignmentItemForm,
+    DashboardForm,
+    PatientForm,
+    StoryPeriodForm,
+)
 from ..models import Assignment, Patient
+from ..reminders import send_test_reminder
+from ..services import alerts as alert_services
+from ..services import dashboard
 
 PATIENTS_PER_PAGE = 50
 
@@ -41,26 +62,29 @@ STATUS_ACTIONS: dict[str, tuple[str, set[str]]] = {
 
 @clinician_required
 def clinic(request: HttpRequest) -> HttpResponse:
-    """The clinician's patients, with their current program; searchable by name."""
-    query = request.GET.get("q", "").strip()[:100]
-    patients = Patient.objects.for_clinician(request.user).select_related("user")
-    for term in query.split():
-        patients = patients.filter(
-            Q(user__first_name__icontains=term)
-            | Q(user__last_name__icontains=term)
-            | Q(user__email__icontains=term)
-        )
-    patients = patients.prefetch_related(
-        Prefetch(
-            "assignments",
-            queryset=Assignment.objects.exclude(status=Assignment.Status.ENDED).order_by(
-                "-starts_on", "-id"
-            ),
-            to_attr="open_assignments",
-        )
+    """The dashboard: the clinician's own patients, who needs attention first, with their
+    adherence, pain against baseline, last activity and open alerts. Searchable by name,
+    filtered by ?show=, 50 a page; a fixed number of queries whatever the numbers."""
+    query, show = DashboardForm(request.GET).values()
+    today = timezone.localdate()
+    patients = dashboard.dashboard_patients(
+        clinician=request.user, today=today, query=query, show=show
     )
-    page = Paginator(patients, PATIENTS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "patients/patient_list.html", {"page": page, "query": query})
+    paginator = Paginator(patients.values_list("pk", flat=True), PATIENTS_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    rows = dashboard.dashboard_rows(patient_ids=list(page.object_list), today=today)
+    return render(
+        request,
+        "patients/patient_list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "query": query,
+            "show": show,
+            "show_choices": dashboard.Show.CHOICES,
+            "today": today,
+        },
+    )
 
 
 @clinician_required
@@ -83,17 +107,114 @@ def patient_create(request: HttpRequest) -> HttpResponse:
 
 @clinician_required
 def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The patient's story: figures, alerts, the pain chart with program changes, each
+    program with its schedules and per-exercise feedback, reminder deliveries and notes."""
     patient = get_patient_for_clinician(request.user, pk)
-    assignments = (
-        patient.assignments.annotate(items_count=Count("items"))
-        .prefetch_related("reminder_schedules")
-        .order_by("-starts_on", "-id")
+    return _story(request, patient)
+
+
+def _story(
+    request: HttpRequest,
+    patient: Patient,
+    *,
+    bound_forms: dict[int, AlertAcknowledgeForm] | None = None,
+) -> HttpResponse:
+    today = timezone.localdate()
+    story = dashboard.patient_story(patient=patient, today=today)
+    period = StoryPeriodForm(request.GET).period_key()
+    chart = dashboard.story_chart(
+        patient=patient,
+        days=STORY_PERIODS[period],
+        events=dashboard.program_events(assignments=story.assignments, today=today),
     )
+    bound_forms = bound_forms or {}
+    for alert in story.open_alerts:
+        alert.form = bound_forms.get(alert.pk) or AlertAcknowledgeForm(alert=alert)
     return render(
         request,
         "patients/patient_detail.html",
-        {"patient": patient, "assignments": assignments},
+        {
+            "patient": patient,
+            "patient_zone": str(patient.time_zone),
+            "story": story,
+            "row": story.row,
+            "assignments": story.assignments,
+            "chart": chart,
+            "period": period,
+            "periods": list(STORY_PERIOD_LABELS.items()),
+        },
     )
+
+
+@clinician_required
+def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    """Acknowledge one of the clinician's patients' alerts with a note (POST only)."""
+    alert = alert_services.get_alert_for_clinician(request.user, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = AlertAcknowledgeForm(request.POST, alert=alert)
+    if not form.is_valid():
+        # The patient's page again, with the error beside this alert; nothing saved.
+        return _story(request, alert.patient, bound_forms={alert.pk: form})
+    if alert_services.alert_acknowledge(
+        alert=alert, by=request.user, note=form.cleaned_data["note"]
+    ):
+        messages.success(request, _("The alert was acknowledged."))
+    else:
+        messages.info(request, _("This alert had already been acknowledged."))
+    return redirect(f"{alert.patient.get_absolute_url()}#alerts")
+
+
+@clinician_required
+def patient_test_reminder(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send the patient one reminder now through the real pipeline (POST only)."""
+    patient = get_patient_for_clinician(request.user, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if not patient.user.email and not patient.phone:
+        messages.error(
+            request, _("Add an email address or a mobile number to send this patient reminders.")
+        )
+    else:
+        send_test_reminder(patient=patient)
+        messages.success(
+            request,
+            _("A test reminder was queued. Its outcome appears in the delivery history."),
+        )
+    return redirect(f"{patient.get_absolute_url()}#deliveries")
+
+
+def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@never_cache
+@clinician_required
+def patient_export_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every pain log and exercise session of the patient as CSV (streamed)."""
+    patient = get_patient_for_clinician(request.user, pk)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    response = StreamingHttpResponse(
+        exports.csv_lines(exports.csv_rows(patient)), content_type="text/csv; charset=utf-8"
+    )
+    return _attachment(response, exports.export_filename(patient, "record") + ".csv")
+
+
+@never_cache
+@clinician_required
+def patient_export_fhir(request: HttpRequest, pk: int) -> HttpResponse:
+    """The patient's record as a FHIR R4 Bundle (Patient, pain Observations, CarePlans)."""
+    patient = get_patient_for_clinician(request.user, pk)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    response = JsonResponse(
+        exports.fhir_bundle(patient),
+        content_type="application/fhir+json",
+        json_dumps_params={"ensure_ascii": False, "indent": 2},
+    )
+    return _attachment(response, exports.export_filename(patient, "fhir") + ".json")
 
 
 @clinician_required

@@ -13,8 +13,10 @@ from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from users import once
 from users.access import patient_required
 
 from ..forms_pain import PainLogForm
@@ -63,8 +65,10 @@ def pain(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = PainLogForm(request.POST)
         if form.is_valid():
+            if repeat := once.repeat_of(request, fallback=reverse("patients:pain")):
+                return repeat
             log = pain_log_record(patient=patient, **form.service_kwargs())
-            return redirect("patients:pain_logged", pk=log.pk)
+            return once.remember(request, redirect("patients:pain_logged", pk=log.pk))
         # Nothing is saved until the score is right, but a "yes" on the safety screen
         # still gets its advice at once, above the form's errors.
         advice = urgent_advice_for(PainLog(**form.safety_answers()))

@@ -4,28 +4,49 @@ Idempotent: every row is looked up by a stable key (username, owner + title, pat
 program) and only what is missing is created, so a second run creates nothing. Patients,
 their users and assignments are written with bulk_create so that N=10000 stays quick; the
 demo password is hashed once and the hash reused for every account.
+
+Each new assignment gets its 90 days of logs (from its start to yesterday): pain scores
+trending down from about 6 to about 3 with noise and a few days missed, exercise sessions
+at about 70% adherence, now and then "too hard". Some patients are made to need attention
+(see ``Profile``), and the first clinician's second patient has a red-flag log. Every
+patient's logs come from a random generator seeded with their username, so a run gives
+the same data on any database; an assignment that already has logs gets none. On
+PostgreSQL the rows are streamed with COPY (millions of rows for ``--patients 10000``).
 """
 
 from __future__ import annotations
 
 import datetime
+import random
 import zoneinfo
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from patients.models import Assignment, AssignmentItem, Patient, ReminderSchedule
+from patients.models import (
+    Alert,
+    Assignment,
+    AssignmentItem,
+    ExerciseLog,
+    PainLog,
+    Patient,
+    ReminderSchedule,
+)
 from patients.schedule import next_occurrence
+from patients.services.alerts import alerts_evaluate
+from patients.services.pain import _alert_message  # the pain service's own wording
 from programs import weekdays
 from programs.models import Program
 from programs.services import program_clone, program_create_from_muscle
-from trigger.models import Muscle
+from trigger.models import BodyRegion, Muscle
 from users.models import Practice
 
 User = get_user_model()
@@ -38,6 +59,16 @@ TIME_ZONE = "Europe/London"
 REMINDER_TIMES = [datetime.time(8, 0), datetime.time(18, 0)]
 DAYS_OF_HISTORY = 90
 BATCH_SIZE = 1000
+# Assignments whose logs are generated and written together.
+LOG_BATCH_ASSIGNMENTS = 500
+PAIN_REGION_SLUG = "back-of-calf"
+PAIN_NOTES = [
+    "Stiff after a long walk.",
+    "Better after the stretches.",
+    "Slept badly.",
+    "Sore after work, easier by the evening.",
+]
+SKIP_REASONS = ["No time today.", "Calf too sore today.", "Away from home."]
 
 CLINICIANS = [
     # username, first name, last name
@@ -64,6 +95,37 @@ def patient_username(clinician_number: int, patient_number: int) -> str:
     if (clinician_number, patient_number) == (1, 1):
         return "demo.patient"
     return f"demo.c{clinician_number}.patient{patient_number}"
+
+
+def patient_numbers(username: str) -> tuple[int, int]:
+    """(clinician number, patient number) of a demo patient's username."""
+    if username == "demo.patient":
+        return 1, 1
+    clinician, patient = username.removeprefix("demo.c").split(".patient")
+    return int(clinician), int(patient)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How a demo patient's 90 days go. Most are steady; some need attention, so the
+    dashboard and its alerts have something to show."""
+
+    lapsed_days: int = 0  # logged nothing for this many days up to yesterday
+    flare: bool = False  # no better, and pain rising over the last ten days
+    struggling: bool = False  # a strengthening exercise found too hard this week
+    ending_in_days: int | None = None  # the program ends within the week
+    red_flag: bool = False  # a red-flag answer yesterday
+
+    @classmethod
+    def of(cls, clinician_number: int, patient_number: int, patients: int) -> Profile:
+        n = patient_number
+        return cls(
+            lapsed_days=3 + n % 6 if n % 7 == 0 else 0,
+            flare=n % 11 == 0,
+            struggling=n % 13 == 0,
+            ending_in_days=n % 7 if n % 17 == 0 else None,
+            red_flag=(clinician_number, n) == (1, min(2, patients)),
+        )
 
 
 def patient_name(clinician_number: int, patient_number: int) -> tuple[str, str]:
@@ -97,7 +159,13 @@ class Command(BaseCommand):
         except Muscle.DoesNotExist:
             raise CommandError(f"The library has no muscle {MUSCLE_SLUG!r}.") from None
         self.password_hash = make_password(DEMO_PASSWORD)
-        self.created = {"users": 0, "programs": 0, "patients": 0, "assignments": 0}
+        self.created = {
+            "users": 0,
+            "programs": 0,
+            "patients": 0,
+            "assignments": 0,
+            "logs": 0,
+        }
         with transaction.atomic():
             practice = Practice.objects.filter(name=PRACTICE_NAME).order_by("id").first()
             if practice is None:
@@ -121,10 +189,15 @@ class Command(BaseCommand):
                     is_staff=True,
                     is_superuser=is_superuser,
                 )
+            self.region = BodyRegion.objects.filter(slug=PAIN_REGION_SLUG).first()
             for number, clinician in enumerate(clinicians, start=1):
                 starter = self._ensure_starter(clinician, muscle)
                 self._ensure_template(clinician, starter, shared=number == 1)
                 self._ensure_patients(clinician, number, patients, starter)
+                self._ensure_logs(starter, patients)
+            if self.created["assignments"] or self.created["logs"]:
+                # What the beat does every 15 minutes: the computed alerts of the new logs.
+                alerts_evaluate()
         self._report(patients)
 
     # --- accounts -----------------------------------------------------------------------
@@ -221,17 +294,19 @@ class Command(BaseCommand):
         unassigned = list(
             Patient.objects.filter(clinician=clinician, user__in=demo_users)
             .exclude(assignments__program=starter)
-            .values_list("pk", flat=True)
+            .values_list("pk", "user__username")
         )
-        self._assign_in_bulk(starter, clinician, unassigned)
+        self._assign_in_bulk(starter, clinician, unassigned, count)
 
     @staticmethod
     def _demo_user_ids(condition: Q) -> dict[str, int]:
         return dict(User.objects.filter(condition).values_list("username", "pk"))
 
-    def _assign_in_bulk(self, starter: Program, clinician, patient_ids: list[int]) -> None:
+    def _assign_in_bulk(
+        self, starter: Program, clinician, patients: list[tuple[int, str]], count: int
+    ) -> None:
         """What patients.services.assignment_create does, for many patients at once."""
-        if not patient_ids:
+        if not patients:
             return
         local_today = timezone.now().astimezone(zoneinfo.ZoneInfo(TIME_ZONE)).date()
         starts_on = local_today - datetime.timedelta(days=DAYS_OF_HISTORY)
@@ -249,16 +324,17 @@ class Command(BaseCommand):
             )
             for time in REMINDER_TIMES
         }
-        for start in range(0, len(patient_ids), BATCH_SIZE):
+        for start in range(0, len(patients), BATCH_SIZE):
             assignments = Assignment.objects.bulk_create(
                 Assignment(
                     patient_id=patient_id,
                     program=starter,
                     title=starter.title,
                     starts_on=starts_on,
+                    ends_on=self._ends_on(username, count, local_today),
                     assigned_by=clinician,
                 )
-                for patient_id in patient_ids[start : start + BATCH_SIZE]
+                for patient_id, username in patients[start : start + BATCH_SIZE]
             )
             # PostgreSQL and SQLite >= 3.35 return the new primary keys; items need them.
             if not all(assignment.pk for assignment in assignments):
@@ -285,9 +361,87 @@ class Command(BaseCommand):
                 ),
                 batch_size=BATCH_SIZE,
             )
-            # The 90 days of exercise and pain logs (from starts_on to yesterday) are added
-            # here once the patient issue brings the log models.
             self.created["assignments"] += len(assignments)
+
+    @staticmethod
+    def _ends_on(username: str, count: int, today: datetime.date) -> datetime.date | None:
+        ending_in = Profile.of(*patient_numbers(username), count).ending_in_days
+        return None if ending_in is None else today + datetime.timedelta(days=ending_in)
+
+    # --- 90 days of logs --------------------------------------------------------------------
+
+    def _ensure_logs(self, starter: Program, count: int) -> None:
+        """Logs for every demo assignment of ``starter`` that has none yet."""
+        assignments = list(
+            Assignment.objects.filter(program=starter, patient__user__username__startswith="demo.")
+            .exclude(Exists(ExerciseLog.objects.filter(assignment=OuterRef("pk"))))
+            .exclude(Exists(PainLog.objects.filter(assignment=OuterRef("pk"))))
+            .values_list("pk", "patient_id", "patient__user__username", "starts_on")
+            .order_by("pk")
+        )
+        zone = zoneinfo.ZoneInfo(TIME_ZONE)
+        yesterday = timezone.now().astimezone(zone).date() - datetime.timedelta(days=1)
+        for start in range(0, len(assignments), LOG_BATCH_ASSIGNMENTS):
+            batch = assignments[start : start + LOG_BATCH_ASSIGNMENTS]
+            items: dict[int, list[tuple]] = {}
+            for row in (
+                AssignmentItem.objects.filter(assignment_id__in=[a[0] for a in batch])
+                .order_by("assignment_id", "order", "id")
+                .values_list("assignment_id", "pk", "times_per_day", "weekdays", "module_kind")
+            ):
+                items.setdefault(row[0], []).append(row[1:])
+            exercise_rows: list[tuple] = []
+            pain_rows: list[tuple] = []
+            red_flags: list[tuple[int, int]] = []
+            for assignment_id, patient_id, username, starts_on in batch:
+                days = DemoDays(
+                    rng=random.Random(f"seed_demo:{username}"),
+                    profile=Profile.of(*patient_numbers(username), count),
+                    patient_id=patient_id,
+                    assignment_id=assignment_id,
+                    items=items.get(assignment_id, []),
+                    first=starts_on,
+                    last=yesterday,
+                    zone=zone,
+                    region_id=self.region.pk if self.region else None,
+                )
+                exercise_rows.extend(days.exercise_rows())
+                pain_rows.extend(days.pain_rows())
+                if days.profile.red_flag:
+                    red_flags.append((patient_id, assignment_id))
+            _insert(ExerciseLog, EXERCISE_COLUMNS, exercise_rows)
+            _insert(PainLog, PAIN_COLUMNS, pain_rows)
+            self.created["logs"] += len(exercise_rows) + len(pain_rows)
+            for patient_id, assignment_id in red_flags:
+                self._red_flag(patient_id, assignment_id, yesterday, zone)
+
+    def _red_flag(self, patient_id: int, assignment_id: int, day, zone) -> None:
+        """What the pain service does on a "yes" to the calf question, without the email."""
+        when = datetime.datetime.combine(day, datetime.time(20, 15), tzinfo=zone)
+        log = PainLog.objects.create(
+            patient_id=patient_id,
+            assignment_id=assignment_id,
+            score=7,
+            region=self.region,
+            timing=PainLog.Timing.REST,
+            recorded_for=when,
+            calf_swollen_warm_red=True,
+            chest_symptoms=False,
+            recent_immobilisation=False,
+        )
+        PainLog.objects.filter(pk=log.pk).update(logged_at=when)
+        ReminderSchedule.objects.filter(
+            assignment__patient_id=patient_id, kind=ReminderSchedule.Kind.EXERCISE
+        ).update(paused=True)
+        alert = Alert.objects.create(
+            patient_id=patient_id,
+            kind=Alert.Kind.RED_FLAG,
+            severity=Alert.Severity.URGENT,
+            message=_alert_message(log),
+            pain_log=log,
+        )
+        Alert.objects.filter(pk=alert.pk).update(created_at=when)
+        self.created["logs"] += 1
 
     # --- output -------------------------------------------------------------------------
 
@@ -295,8 +449,8 @@ class Command(BaseCommand):
         created = self.created
         if any(created.values()):
             self.stdout.write(
-                "Created {users} users, {programs} programs, {patients} patients and "
-                "{assignments} assignments.".format(**created)
+                "Created {users} users, {programs} programs, {patients} patients, "
+                "{assignments} assignments and {logs} logs.".format(**created)
             )
         else:
             self.stdout.write("The demo data was already there: nothing new was created.")
@@ -324,3 +478,176 @@ class Command(BaseCommand):
                 f"  (and {patients * len(CLINICIANS) - 1} more patients: demo.c1.patient2, "
                 f"demo.c2.patient1, ...)"
             )
+
+
+EXERCISE_COLUMNS = [
+    "patient_id",
+    "assignment_id",
+    "item_id",
+    "performed_on",
+    "session",
+    "status",
+    "difficulty",
+    "pain_during",
+    "skip_reason",
+    "is_late",
+    "logged_at",
+]
+PAIN_COLUMNS = [
+    "patient_id",
+    "assignment_id",
+    "score",
+    "region_id",
+    "region_other",
+    "timing",
+    "note",
+    "recorded_for",
+    "is_late",
+    "calf_swollen_warm_red",
+    "chest_symptoms",
+    "recent_immobilisation",
+    "logged_at",
+]
+
+
+def _insert(model, columns: list[str], rows: list[tuple]) -> None:
+    """Write many rows at once with every column given (``logged_at`` too, which
+    bulk_create would set to now): COPY on PostgreSQL, batched INSERTs elsewhere."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        placeholders = ", ".join(["%s"] * len(columns))
+        sql = f"INSERT INTO {table} ({names}) VALUES ({placeholders})"
+        for start in range(0, len(rows), 5 * BATCH_SIZE):
+            cursor.executemany(sql, rows[start : start + 5 * BATCH_SIZE])
+
+
+@dataclass
+class DemoDays:
+    """One patient's logs from ``first`` to ``last``, drawn from ``rng``.
+
+    Each day is missed (about 17%), partly done (the first session of each exercise,
+    about 38%) or fully done (about 45%): about 70% of the prescribed sessions. Pain is
+    logged on about 85% of the days, from about 6 down to about 3 with noise.
+    """
+
+    rng: random.Random
+    profile: Profile
+    patient_id: int
+    assignment_id: int
+    items: list[tuple]  # (pk, times_per_day, weekdays, module_kind)
+    first: datetime.date
+    last: datetime.date
+    zone: zoneinfo.ZoneInfo
+    region_id: int | None
+
+    def __post_init__(self) -> None:
+        self.span = max((self.last - self.first).days, 1)
+        # A lapsed patient's last log is this many days before yesterday.
+        self.stop = self.last - datetime.timedelta(days=self.profile.lapsed_days)
+        exercises = [i for i in self.items if i[3] in ("stretching", "strengthening")]
+        strengthening = [i for i in exercises if i[3] == "strengthening"]
+        self.hard_item = (strengthening or exercises or [None])[-1]
+        self.too_hard_days: set[datetime.date] = set()
+        if self.profile.struggling and self.hard_item:
+            recent = [self.stop - datetime.timedelta(days=n) for n in range(6)]
+            self.too_hard_days = set(self.rng.sample(recent, 3))
+
+    def _days(self) -> Iterator[tuple[int, datetime.date]]:
+        day = self.first
+        while day <= self.stop:
+            yield (day - self.first).days, day
+            day += datetime.timedelta(days=1)
+
+    def expected_pain(self, index: int) -> float:
+        """About 6 at the start and 3 at the end; a flare does not improve and climbs by
+        3 points over its last ten days."""
+        days_left = self.span - index
+        if self.profile.flare:
+            return 6.0 + (3.0 * (10 - days_left) / 10 if days_left < 10 else 0.0)
+        return 6.0 - 3.0 * index / self.span
+
+    def _at(self, day: datetime.date, hour: int, minutes: int) -> datetime.datetime:
+        """``minutes`` after ``hour`` o'clock on ``day``, local time."""
+        start = datetime.datetime.combine(day, datetime.time(hour), tzinfo=self.zone)
+        return start + datetime.timedelta(minutes=minutes)
+
+    def pain_rows(self) -> Iterator[tuple]:
+        rng = self.rng
+        for index, day in self._days():
+            if rng.random() >= 0.85:
+                continue  # not logged that day
+            score = round(self.expected_pain(index) + rng.gauss(0, 0.8))
+            when = self._at(day, 8, rng.randrange(120))
+            note = rng.choice(PAIN_NOTES) if rng.random() < 0.05 else ""
+            yield (
+                self.patient_id,
+                self.assignment_id,
+                min(max(score, 0), 10),
+                self.region_id,
+                "",
+                PainLog.Timing.WAKING.value,
+                note,
+                when,
+                False,
+                None,
+                None,
+                None,
+                when,
+            )
+
+    def exercise_rows(self) -> Iterator[tuple]:
+        rng = self.rng
+        done, skipped = ExerciseLog.Status.DONE.value, ExerciseLog.Status.SKIPPED.value
+        for index, day in self._days():
+            draw = rng.random()
+            if draw < 0.17:
+                continue  # a missed day
+            full = draw >= 0.55
+            skip_one = None if full or rng.random() >= 0.3 else rng.randrange(len(self.items))
+            progress = index / self.span
+            pain = self.expected_pain(index)
+            for position, (item_id, times, days, kind) in enumerate(self.items):
+                if not days & (1 << day.weekday()):
+                    continue
+                exercise = kind in ("stretching", "strengthening")
+                for session in range(1, (times if full else 1) + 1):
+                    status, difficulty, pain_during, reason = done, "", None, ""
+                    if position == skip_one:
+                        status, reason = skipped, rng.choice(SKIP_REASONS)
+                    elif exercise:
+                        difficulty = self._difficulty(item_id, day, progress)
+                        if rng.random() < 0.6:
+                            pain_during = min(max(round(pain - 1 + rng.gauss(0, 1)), 0), 10)
+                    yield (
+                        self.patient_id,
+                        self.assignment_id,
+                        item_id,
+                        day,
+                        session,
+                        status,
+                        difficulty,
+                        pain_during,
+                        reason,
+                        False,
+                        self._at(day, 18 + session, rng.randrange(60)),
+                    )
+
+    def _difficulty(self, item_id: int, day: datetime.date, progress: float) -> str:
+        if self.hard_item and item_id == self.hard_item[0] and day in self.too_hard_days:
+            return ExerciseLog.Difficulty.TOO_HARD.value
+        draw = self.rng.random()
+        if draw < 0.3:
+            return ""  # not answered
+        if draw < 0.3 + 0.03 * (1 - progress):
+            return ExerciseLog.Difficulty.TOO_HARD.value
+        if draw < 0.45 + 0.25 * progress:
+            return ExerciseLog.Difficulty.TOO_EASY.value
+        return ExerciseLog.Difficulty.ABOUT_RIGHT.value

@@ -1,0 +1,298 @@
+"""Dashboard benchmark (issue 7), on PostgreSQL, served by gunicorn.
+
+1. `seed_demo --patients 10000`: two clinicians with 10,000 patients each, 90 days of logs
+   (idempotent: a second run reuses the data).
+2. A query check in-process: the number of queries and their time for each page, so an
+   N+1 shows before any timing does.
+3. gunicorn (`config.wsgi`, 2 sync workers, DEBUG off) and a client of a few threads with
+   the demo clinician's session cookie: a fixed number of requests per URL, bounded in
+   time, for `/clinic/` (page 1 of 10,000 patients), `/clinic/patients/<id>/` (the demo
+   patient with the red flag) and a trivial view of the same app in the same run:
+   `/manifest.webmanifest`, the cheapest existing view (a small JSON document, no
+   template); with the session cookie it runs the same middleware, whose session expiry
+   check loads the session and the user (two queries), as every page does.
+
+Run with `make bench` (or `python -m bench.dashboard --requests 300 --concurrency 2`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from bench.env import ROOT, configure, percentile, stop
+
+# Its own database: the reminders benchmark empties the tables of trigger_bench.
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/trigger_bench_dashboard")
+# Production settings with one change, written to a temporary module for this process and
+# gunicorn: `collectstatic` with the manifest storage stops on the vendored Bootstrap's
+# missing source map (bench/README.md), so static files use the plain storage, which needs
+# no manifest. Views render exactly as in production otherwise.
+SETTINGS_DIR = Path(tempfile.mkdtemp(prefix="trigger-bench-settings-"))
+(SETTINGS_DIR / "bench_dashboard_settings.py").write_text(
+    "from config.settings import *  # noqa: F403\n"
+    "STORAGES = {**STORAGES, 'staticfiles': "
+    "{'BACKEND': 'django.contrib.staticfiles.storage.StaticFilesStorage'}}\n"
+)
+sys.path.insert(0, str(SETTINGS_DIR))
+os.environ["DJANGO_SETTINGS_MODULE"] = "bench_dashboard_settings"
+os.environ["PYTHONPATH"] = os.pathsep.join([str(SETTINGS_DIR), str(ROOT)])
+
+RESULTS = ROOT / "bench" / "results"
+CLINICIAN = "demo.clinician"
+STORY_PATIENT = "demo.c1.patient2"  # the demo patient with a red flag
+
+
+def seed(patients: int) -> dict:
+    from django.core.management import call_command
+    from django.db import connection
+
+    from patients.models import ExerciseLog, PainLog, Patient
+
+    started = time.perf_counter()
+    with open(os.devnull, "w") as quiet:
+        call_command("seed_demo", patients=patients, stdout=quiet)
+    seconds = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        # What autovacuum does soon after a bulk load: statistics for the planner, and the
+        # visibility map that lets the "last activity" probes be index-only scans.
+        cursor.execute("VACUUM (ANALYZE)")
+    return {
+        "patients": Patient.objects.count(),
+        "exercise_logs": ExerciseLog.objects.count(),
+        "pain_logs": PainLog.objects.count(),
+        "seed_seconds": round(seconds, 1),
+    }
+
+
+def session_cookie() -> str:
+    """A signed-in session of the demo clinician, written as the login would."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from users.middleware import RENEWED_AT_KEY
+    from users.models import User
+
+    user = User.objects.get(username=CLINICIAN)
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session[RENEWED_AT_KEY] = int(time.time())
+    session.set_expiry(settings.CLINICIAN_IDLE_SECONDS)
+    session.create()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
+def urls() -> dict[str, str]:
+    from patients.models import Patient
+
+    story = Patient.objects.get(user__username=STORY_PATIENT)
+    return {
+        "trivial": "/manifest.webmanifest",
+        "dashboard": "/clinic/",
+        "patient": f"/clinic/patients/{story.pk}/",
+    }
+
+
+def query_check(paths: dict[str, str]) -> dict:
+    """Each page through Django's test client: status, queries and their total time."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from users.models import User
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(User.objects.get(username=CLINICIAN))
+    report = {}
+    for name, path in paths.items():
+        client.get(path)  # warm
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            response = client.get(path)
+            elapsed = time.perf_counter() - started
+        report[name] = {
+            "status": response.status_code,
+            "queries": len(queries.captured_queries),
+            "query_ms": round(sum(float(q["time"]) for q in queries.captured_queries) * 1000, 1),
+            "total_ms": round(elapsed * 1000, 1),
+            "slowest": sorted(
+                (round(float(q["time"]) * 1000, 1), q["sql"][:90]) for q in queries.captured_queries
+            )[-2:],
+        }
+    return report
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(port: int, workers: int, log: Path) -> subprocess.Popen:
+    env = dict(os.environ, DEBUG="false", SECURE_SSL_REDIRECT="false", ALLOWED_HOSTS="127.0.0.1")
+    handle = open(log, "w")  # the child process writes to it until stopped
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        stdout=handle,
+        stderr=handle,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(log.read_text())
+        try:
+            get(port, "/manifest.webmanifest", "")
+            return process
+        except OSError:
+            time.sleep(0.2)
+    stop(process)
+    raise RuntimeError("gunicorn did not answer in 30 s")
+
+
+def get(port: int, path: str, cookie: str) -> int:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("GET", path, headers={"Cookie": cookie, "Host": "127.0.0.1"})
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
+
+
+def measure(
+    port: int, path: str, cookie: str, *, requests: int, concurrency: int, max_seconds: float
+) -> dict:
+    """``requests`` GETs from ``concurrency`` threads, stopping after ``max_seconds``."""
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+    remaining = [requests]
+    deadline = time.monotonic() + max_seconds
+
+    def worker() -> None:
+        while time.monotonic() < deadline:
+            with lock:
+                if remaining[0] <= 0:
+                    return
+                remaining[0] -= 1
+            started = time.perf_counter()
+            status = get(port, path, cookie)
+            elapsed = time.perf_counter() - started
+            with lock:
+                latencies.append(elapsed)
+                statuses[status] = statuses.get(status, 0) + 1
+
+    for _ in range(min(5, requests)):  # warm each worker's caches and connections
+        get(port, path, cookie)
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    return {
+        "path": path,
+        "requests": len(latencies),
+        "statuses": statuses,
+        "seconds": round(wall, 2),
+        "rps": round(len(latencies) / wall, 1),
+        "p50_ms": round(percentile(latencies, 0.50) * 1000, 1),
+        "p95_ms": round(percentile(latencies, 0.95) * 1000, 1),
+        "mean_ms": round(statistics.mean(latencies) * 1000, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--patients", type=int, default=10_000, help="per clinician")
+    parser.add_argument("--requests", type=int, default=300, help="per URL")
+    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--max-seconds", type=float, default=90, help="per URL")
+    args = parser.parse_args()
+
+    configure()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    data = seed(args.patients)
+    print(f"data: {json.dumps(data)}", flush=True)
+    paths = urls()
+    checks = query_check(paths)
+    for name, check in checks.items():
+        print(f"queries {name}: {check['queries']} ({check['query_ms']} ms in SQL)", flush=True)
+    cookie = session_cookie()
+
+    port = free_port()
+    server = start_gunicorn(port, args.workers, RESULTS / "gunicorn.log")
+    try:
+        runs = {
+            name: measure(
+                port,
+                path,
+                cookie,
+                requests=args.requests,
+                concurrency=args.concurrency,
+                max_seconds=args.max_seconds,
+            )
+            for name, path in paths.items()
+        }
+    finally:
+        stop(server)
+    for name, run in runs.items():
+        if set(run["statuses"]) != {200}:
+            raise SystemExit(f"{name}: unexpected statuses {run['statuses']}")
+    results = {
+        "data": data,
+        "gunicorn_workers": args.workers,
+        "client_threads": args.concurrency,
+        "query_check": checks,
+        "runs": runs,
+        "ratio_rps_dashboard_to_trivial": round(
+            runs["dashboard"]["rps"] / runs["trivial"]["rps"], 3
+        ),
+        "ratio_rps_patient_to_trivial": round(runs["patient"]["rps"] / runs["trivial"]["rps"], 3),
+    }
+    (RESULTS / "dashboard.json").write_text(json.dumps(results, indent=2))
+    for name, run in runs.items():
+        print(
+            f"{name:<10} {run['path']:<28} {run['rps']:>7} req/s  p50 {run['p50_ms']} ms  "
+            f"p95 {run['p95_ms']} ms  ({run['requests']} requests in {run['seconds']} s)"
+        )
+    print(
+        f"ratio dashboard/trivial {results['ratio_rps_dashboard_to_trivial']}, "
+        f"patient/trivial {results['ratio_rps_patient_to_trivial']}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,301 @@
+"""A patient's record for other software: a CSV of every log, and a FHIR R4 Bundle.
+
+CSV: one row per pain log and per exercise session logged, oldest first, in the patient's
+local time. Text a patient typed (notes, reasons) is data, never a formula: a cell that
+starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed with a single
+quote, which spreadsheet programs show as text (OWASP, "CSV injection").
+
+FHIR: a Bundle of type "collection" holding the Patient, each pain score as an Observation
+coded LOINC 72514-3 (shared/CLINICAL.md, exports) and each program as a CarePlan. Entries
+are linked by ``urn:uuid:`` full URLs that are stable for a given site and record, so a
+second export of the same record names the same resources.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import heapq
+import uuid
+import zoneinfo
+from collections.abc import Iterable, Iterator
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import Assignment, ExerciseLog, PainLog, Patient
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+LOINC = "http://loinc.org"
+PAIN_LOINC = "72514-3"
+PAIN_LOINC_DISPLAY = "Pain severity - 0-10 verbal numeric rating [Score] - Reported"
+OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+CAREPLAN_STATUS = {
+    Assignment.Status.ACTIVE: "active",
+    Assignment.Status.PAUSED: "on-hold",
+    Assignment.Status.ENDED: "completed",
+}
+ACTIVITY_STATUS = {
+    Assignment.Status.ACTIVE: "in-progress",
+    Assignment.Status.PAUSED: "on-hold",
+    Assignment.Status.ENDED: "completed",
+}
+
+
+def export_filename(patient: Patient, suffix: str, today: datetime.date | None = None) -> str:
+    """``patient-12-record-2025-03-05.csv``: no name in it (file names travel in emails)."""
+    day = (today or timezone.localdate()).isoformat()
+    return f"patient-{patient.pk}-{suffix}-{day}"
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+
+def neutralise(value):
+    """A cell as written to the CSV: text that a spreadsheet would run as a formula gets a
+    leading single quote; numbers and empty cells are left alone."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _yes_no(value: bool | None) -> str:
+    if value is None:
+        return ""
+    return _("yes") if value else _("no")
+
+
+def csv_header() -> list[str]:
+    return [
+        _("record"),
+        _("date"),
+        _("local time"),
+        _("program"),
+        _("pain score (0-10)"),
+        _("where"),
+        _("when"),
+        _("note"),
+        _("exercise"),
+        _("session"),
+        _("status"),
+        _("how hard"),
+        _("pain during (0-10)"),
+        _("reason for skipping"),
+        _("added later"),
+        _("one calf newly swollen, warm or red"),
+        _("new shortness of breath, chest pain or coughing blood"),
+        _("recent surgery, a cast or long immobilisation"),
+    ]
+
+
+def _pain_rows(patient: Patient, zone) -> Iterator[tuple]:
+    logs = (
+        PainLog.objects.filter(patient=patient)
+        .select_related("region", "assignment")
+        .order_by("recorded_for", "id")
+    )
+    for log in logs.iterator(chunk_size=2000):
+        local = log.recorded_for.astimezone(zone)
+        where = str(log.region) if log.region else log.region_other
+        row = [
+            _("pain"),
+            local.date().isoformat(),
+            local.strftime("%H:%M"),
+            log.assignment.title if log.assignment else "",
+            log.score,
+            where,
+            log.get_timing_display() if log.timing else "",
+            log.note,
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            _yes_no(log.is_late),
+            _yes_no(log.calf_swollen_warm_red),
+            _yes_no(log.chest_symptoms),
+            _yes_no(log.recent_immobilisation),
+        ]
+        yield (local.date(), 0, local.time(), log.pk), row
+
+
+def _exercise_rows(patient: Patient) -> Iterator[tuple]:
+    logs = (
+        ExerciseLog.objects.filter(patient=patient)
+        .select_related("item", "assignment")
+        .order_by("performed_on", "item__order", "item_id", "session", "id")
+    )
+    for log in logs.iterator(chunk_size=2000):
+        row = [
+            _("exercise"),
+            log.performed_on.isoformat(),
+            "",
+            log.assignment.title,
+            "",
+            "",
+            "",
+            "",
+            log.item.name,
+            log.session,
+            log.get_status_display(),
+            log.get_difficulty_display() if log.difficulty else "",
+            "" if log.pain_during is None else log.pain_during,
+            log.skip_reason,
+            _yes_no(log.is_late),
+            "",
+            "",
+            "",
+        ]
+        # Exercise sessions of a day come after that day's pain scores.
+        yield (log.performed_on, 1, datetime.time.min, log.pk), row
+
+
+def csv_rows(patient: Patient) -> Iterator[list]:
+    """The header, then every pain log and exercise log of the patient, oldest day first,
+    every cell neutralised. Two queries, read in chunks."""
+    zone = zoneinfo.ZoneInfo(str(patient.time_zone))
+    yield csv_header()
+    merged = heapq.merge(_pain_rows(patient, zone), _exercise_rows(patient), key=lambda r: r[0])
+    for _key, row in merged:
+        yield [neutralise(cell) for cell in row]
+
+
+class _Echo:
+    """A file-like object whose write returns the line (for a streaming response)."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(rows: Iterable[list]) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield "\ufeff"  # a byte order mark: spreadsheet programs then read UTF-8 names right
+    for row in rows:
+        yield writer.writerow(row)
+
+
+# --- FHIR R4 ----------------------------------------------------------------------------------
+
+
+def _urn(kind: str, pk: int) -> str:
+    return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"{settings.SITE_URL}/{kind}/{pk}"))
+
+
+def _instant(moment: datetime.datetime, zone) -> str:
+    return moment.astimezone(zone).isoformat(timespec="seconds")
+
+
+def _patient_resource(patient: Patient) -> dict:
+    user = patient.user
+    resource: dict = {
+        "resourceType": "Patient",
+        "identifier": [{"system": f"{settings.SITE_URL}/patients", "value": str(patient.pk)}],
+    }
+    name: dict = {"use": "official"}
+    if user.last_name.strip():
+        name["family"] = user.last_name.strip()
+    if user.first_name.strip():
+        name["given"] = [user.first_name.strip()]
+    full = user.get_full_name().strip()
+    name["text"] = full or user.username
+    resource["name"] = [name]
+    telecom = []
+    if user.email:
+        telecom.append({"system": "email", "value": user.email, "use": "home"})
+    if patient.phone:
+        telecom.append({"system": "phone", "value": patient.phone.as_e164, "use": "mobile"})
+    if telecom:
+        resource["telecom"] = telecom
+    return resource
+
+
+def _observation(log: PainLog, subject: str, zone) -> dict:
+    resource: dict = {
+        "resourceType": "Observation",
+        "status": "final",
+        "category": [
+            {"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey", "display": "Survey"}]}
+        ],
+        "code": {
+            "coding": [{"system": LOINC, "code": PAIN_LOINC, "display": PAIN_LOINC_DISPLAY}],
+            "text": "Pain severity (0-10)",
+        },
+        "subject": {"reference": subject},
+        "effectiveDateTime": _instant(log.recorded_for, zone),
+        "issued": _instant(log.logged_at, zone),
+        "valueInteger": log.score,
+    }
+    where = str(log.region) if log.region else log.region_other.strip()
+    if where:
+        resource["bodySite"] = {"text": where}
+    if log.note.strip():
+        resource["note"] = [{"text": log.note.strip()}]
+    return resource
+
+
+def _dosage_text(item) -> str:
+    words = [item.dosage_words, item.days_words]
+    return " · ".join(str(w) for w in words if w)
+
+
+def _care_plan(assignment: Assignment, subject: str, zone) -> dict:
+    period = {"start": assignment.starts_on.isoformat()}
+    if assignment.ends_on:
+        period["end"] = assignment.ends_on.isoformat()
+    status = ACTIVITY_STATUS[assignment.status]
+    if (
+        assignment.status == Assignment.Status.ACTIVE
+        and assignment.starts_on > timezone.localdate()
+    ):
+        status = "not-started"
+    resource: dict = {
+        "resourceType": "CarePlan",
+        "status": CAREPLAN_STATUS[assignment.status],
+        "intent": "plan",
+        "title": assignment.title,
+        "subject": {"reference": subject},
+        "period": period,
+        "created": _instant(assignment.created_at, zone),
+    }
+    activities = [
+        {
+            "detail": {
+                "code": {"text": item.name},
+                "status": status,
+                "description": _dosage_text(item) or item.name,
+            }
+        }
+        for item in assignment.items.all()
+    ]
+    if activities:
+        resource["activity"] = activities
+    return resource
+
+
+def fhir_bundle(patient: Patient, *, now: datetime.datetime | None = None) -> dict:
+    """The patient's FHIR R4 Bundle (type "collection"). Three queries."""
+    zone = zoneinfo.ZoneInfo(str(patient.time_zone))
+    subject = _urn("patients", patient.pk)
+    entries = [{"fullUrl": subject, "resource": _patient_resource(patient)}]
+    for log in (
+        PainLog.objects.filter(patient=patient).select_related("region").order_by("recorded_for")
+    ):
+        entries.append(
+            {"fullUrl": _urn("pain-logs", log.pk), "resource": _observation(log, subject, zone)}
+        )
+    for assignment in patient.assignments.prefetch_related("items").order_by("starts_on", "id"):
+        entries.append(
+            {
+                "fullUrl": _urn("assignments", assignment.pk),
+                "resource": _care_plan(assignment, subject, zone),
+            }
+        )
+    return {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "timestamp": _instant(now or timezone.now(), zone),
+        "entry": entries,
+    }

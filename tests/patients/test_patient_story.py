@@ -1,0 +1,339 @@
+"""One patient's story (/clinic/patients/<id>/): the chart with program changes, per-exercise
+feedback, programs with schedules and deliveries, alerts, notes, the test reminder button."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from patients.models import Assignment, Delivery, ReminderSchedule
+from patients.services import dashboard
+from tests.factories import AssignmentFactory, PatientFactory
+from tests.patients.test_dashboard import (
+    NOW,
+    TODAY,
+    AlertFactory,
+    DeliveryFactory,
+    ExerciseLogFactory,
+    ItemFactory,
+    PainLogFactory,
+    days_ago,
+    moment,
+    pain_logs,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def frozen_time():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def record(clinician):
+    return PatientFactory(
+        clinician=clinician,
+        user__first_name="Pat",
+        user__last_name="Jones",
+        user__email="pat@example.org",
+        phone="+447911123456",
+        time_zone="Europe/London",
+    )
+
+
+@pytest.fixture
+def program(record):
+    program = AssignmentFactory(patient=record, starts_on=days_ago(20), title="Calf program")
+    ReminderSchedule.objects.create(
+        assignment=program, local_time=datetime.time(8, 0), weekdays=0b0011111
+    )
+    return program
+
+
+def story_url(patient) -> str:
+    return reverse("patients:patient_detail", args=[patient.pk])
+
+
+def test_the_story_shows_figures_feedback_and_schedules(client, clinician, record, program):
+    stretch = ItemFactory(assignment=program, name="Wall stretch", times_per_day=2)
+    heel_drops = ItemFactory(assignment=program, name="Heel drops")
+    ExerciseLogFactory(item=stretch, performed_on=days_ago(1), difficulty="too_easy", pain_during=2)
+    ExerciseLogFactory(
+        item=stretch, performed_on=days_ago(1), session=2, difficulty="about_right", pain_during=5
+    )
+    ExerciseLogFactory(item=heel_drops, performed_on=days_ago(1), difficulty="too_hard")
+    ExerciseLogFactory(item=heel_drops, performed_on=days_ago(2), difficulty="too_hard")
+    ExerciseLogFactory(
+        item=heel_drops, performed_on=days_ago(3), status="skipped", skip_reason="Calf too sore."
+    )
+    pain_logs(program, [6, 6, 6, 4], first=days_ago(10))
+    client.force_login(clinician)
+
+    response = client.get(story_url(record))
+
+    assert response.status_code == 200
+    [assignment] = response.context["assignments"]
+    feedback = {f.item.name: f for f in assignment.feedback}
+    stretch_feedback = feedback["Wall stretch"]
+    assert (stretch_feedback.done, stretch_feedback.too_easy, stretch_feedback.about_right) == (
+        2,
+        1,
+        1,
+    )
+    assert stretch_feedback.pain_during == pytest.approx(3.5)
+    heel = feedback["Heel drops"]
+    assert (heel.done, heel.skipped, heel.too_hard, heel.pain_during) == (2, 1, 2, None)
+    text = response.text
+    for expected in [
+        "Calf program",
+        "baseline pain 6.0",
+        "08:00 exercise reminder, email",
+        "on weekdays",
+        "Wall stretch",
+        "3.5",
+        "Calf too sore.",
+        "self-reported",
+        "pat@example.org",
+        "+44 7911 123456",
+        "Europe/London",
+        "Invite to the app",
+        "Send test reminder",
+        "Export CSV",
+    ]:
+        assert expected in text, expected
+
+
+def test_the_chart_marks_program_starts_pauses_and_ends(client, clinician, record, program):
+    ended = AssignmentFactory(
+        patient=record, starts_on=days_ago(60), ends_on=days_ago(21), title="First program"
+    )
+    Assignment.objects.filter(pk=ended.pk).update(status=Assignment.Status.ENDED)
+    paused = AssignmentFactory(patient=record, starts_on=days_ago(5), title="Extra")
+    with time_machine.travel(NOW - datetime.timedelta(days=2), tick=False):
+        paused.status = Assignment.Status.PAUSED
+        paused.save()
+    pain_logs(program, [5, 4, 3], first=days_ago(3))
+    client.force_login(clinician)
+
+    response = client.get(story_url(record), {"period": "90"})
+
+    events = [(e.day, e.kind, e.title) for e in response.context["chart"].events]
+    assert events == [
+        (days_ago(60), "start", "First program"),
+        (days_ago(21), "end", "First program"),
+        (days_ago(20), "start", "Calf program"),
+        (days_ago(5), "start", "Extra"),
+        (days_ago(2), "pause", "Extra"),
+    ]
+    svg = str(response.context["chart"].svg)
+    assert svg.count('class="program-event"') == 5
+    assert svg.endswith("</svg>")
+    assert "Program paused: Extra" in response.text
+    # 30 days: the first program's start is outside the chart.
+    response = client.get(story_url(record), {"period": "30"})
+    assert len(response.context["chart"].events) == 4
+
+
+def test_a_bad_period_falls_back_to_90_days(client, clinician, record):
+    client.force_login(clinician)
+
+    response = client.get(story_url(record), {"period": "<script>"})
+
+    assert response.status_code == 200
+    assert response.context["period"] == "90"
+    chart = response.context["chart"].chart
+    assert (chart.start, chart.end) == (days_ago(89), TODAY)
+
+
+def test_open_alerts_come_first_with_forms_and_acknowledged_ones_show_who_and_when(
+    client, clinician, record
+):
+    AlertFactory(patient=record, kind="too_hard", dedupe_key="item:1", message="Too hard: x")
+    AlertFactory(patient=record, message="Red flag: calf")
+    AlertFactory(
+        patient=record,
+        kind="no_activity",
+        dedupe_key="patient",
+        message="Quiet",
+        acknowledged_at=NOW - datetime.timedelta(days=1),
+        acknowledged_by=clinician,
+        acknowledgement_note="Called: on holiday.",
+    )
+    AlertFactory(
+        patient=record,
+        kind="program_ending",
+        dedupe_key="p",
+        message="Ends",
+        acknowledged_at=NOW - datetime.timedelta(days=2),
+        acknowledgement_note="Resolved automatically: the condition no longer holds.",
+    )
+    client.force_login(clinician)
+
+    response = client.get(story_url(record))
+
+    assert [a.kind for a in response.context["story"].open_alerts] == ["red_flag", "too_hard"]
+    text = response.text
+    assert text.index("Red flag: calf") < text.index("Too hard: x") < text.index("Quiet")
+    assert text.count('data-testid="open-alert"') == 2
+    assert text.count("Acknowledge</button>") == 2
+    assert "Note (required): what did you do?" in text
+    assert "Called: on holiday." in text
+    assert "4 Mar 2025 12:00" in text
+    assert "automatically" in text
+
+
+def test_the_delivery_history_shows_the_latest_20_with_their_outcome(
+    client, clinician, record, program
+):
+    schedule = program.reminder_schedules.get()
+    DeliveryFactory.create_batch(22, patient=record, schedule=schedule)
+    DeliveryFactory(
+        patient=record,
+        schedule=schedule,
+        occurrence=NOW - datetime.timedelta(minutes=5),
+        status=Delivery.Status.SKIPPED,
+        reason="Today's exercises are already done.",
+    )
+    DeliveryFactory(
+        patient=record,
+        schedule=None,
+        kind=Delivery.Kind.TEST,
+        occurrence=NOW - datetime.timedelta(minutes=1),
+        status=Delivery.Status.FAILED,
+        reason="The patient has no mobile number.",
+    )
+    client.force_login(clinician)
+
+    response = client.get(story_url(record))
+
+    deliveries = response.context["story"].deliveries
+    assert len(deliveries) == 20
+    assert [d.status for d in deliveries[:2]] == ["failed", "skipped"]
+    text = response.text
+    assert text.count('data-testid="delivery"') == 20
+    assert "The patient has no mobile number." in text
+    assert "Today&#x27;s exercises are already done." in text
+    assert "Test reminder" in text
+
+
+def test_send_test_reminder_queues_one_through_the_real_pipeline(
+    client, clinician, record, django_capture_on_commit_callbacks
+):
+    client.force_login(clinician)
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(
+            reverse("patients:patient_test_reminder", args=[record.pk]), follow=True
+        )
+
+    delivery = Delivery.objects.get()
+    assert (delivery.kind, delivery.channel, delivery.status) == ("test", "email", "pending")
+    assert len(callbacks) == 1  # send_reminder.delay after commit
+    assert response.redirect_chain[-1][0] == record.get_absolute_url() + "#deliveries"
+    assert "A test reminder was queued." in response.text
+    assert 'data-status="pending"' in response.text
+
+
+def test_no_test_reminder_without_an_email_or_a_mobile_number(client, clinician):
+    patient = PatientFactory(clinician=clinician, user__email="", phone="")
+    client.force_login(clinician)
+
+    response = client.post(
+        reverse("patients:patient_test_reminder", args=[patient.pk]), follow=True
+    )
+
+    assert not Delivery.objects.exists()
+    assert "Add an email address or a mobile number" in response.text
+
+
+def test_the_test_reminder_only_takes_a_post(client, clinician, record):
+    client.force_login(clinician)
+
+    response = client.get(reverse("patients:patient_test_reminder", args=[record.pk]))
+
+    assert response.status_code == 405
+    assert not Delivery.objects.exists()
+
+
+def test_notes_are_shown_escaped(client, clinician, record, program):
+    PainLogFactory(patient=record, assignment=program, note="<script>alert(1)</script>")
+    client.force_login(clinician)
+
+    text = client.get(story_url(record)).text
+
+    assert "<script>alert(1)</script>" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+
+
+def story_data(record, program, logs: int) -> None:
+    """``logs`` pain logs, exercise logs and deliveries, and three alerts."""
+    items = [ItemFactory(assignment=program, times_per_day=2) for _ in range(3)]
+    schedule = program.reminder_schedules.get()
+    for n in range(logs):
+        # n = 6 x day + 3 x (session - 1) + item: every (item, day, session) once.
+        day, session, item = days_ago(n // 6), 1 + (n // 3) % 2, items[n % 3]
+        PainLogFactory(
+            patient=record,
+            assignment=program,
+            score=n % 11,
+            recorded_for=moment(day, 6 + n % 12),
+            note=f"note {n}",
+        )
+        ExerciseLogFactory(
+            item=item, performed_on=day, session=session, difficulty="too_hard" if n % 4 else ""
+        )
+        DeliveryFactory(patient=record, schedule=schedule)
+    AlertFactory.create_batch(2, patient=record)
+    AlertFactory(patient=record, acknowledged_at=NOW, acknowledgement_note="Seen.")
+
+
+def test_the_story_runs_the_same_number_of_queries_for_5_and_200_logs(
+    client, clinician, record, program, django_assert_num_queries
+):
+    other = AssignmentFactory(patient=PatientFactory(clinician=clinician), starts_on=days_ago(20))
+    ReminderSchedule.objects.create(assignment=other, local_time=datetime.time(9, 0))
+    client.force_login(clinician)
+    client.get(story_url(record))
+    story_data(record, program, 5)
+    with CaptureQueriesContext(connection) as five:
+        assert client.get(story_url(record)).status_code == 200
+
+    story_data(other.patient, other, 200)
+    with django_assert_num_queries(len(five.captured_queries)):
+        response = client.get(story_url(other.patient))
+    assert len(response.context["story"].deliveries) == 20
+    assert len(response.context["story"].recent_pain) == 20
+
+
+def test_the_patient_story_service_uses_the_dashboard_figures(record, program):
+    item = ItemFactory(assignment=program, times_per_day=1)
+    for n in range(1, 8):
+        ExerciseLogFactory(item=item, performed_on=days_ago(n))
+
+    story = dashboard.patient_story(patient=record, today=TODAY)
+
+    assert (story.row.sessions_logged, story.row.sessions_prescribed) == (7, 7)
+    assert story.row.adherence_percent == 100
+
+
+@pytest.mark.parametrize("name", ["patient_detail", "patient_test_reminder"])
+def test_another_clinician_gets_404_a_patient_403_and_a_visitor_the_login(
+    client, other_clinician, record, name
+):
+    url = reverse(f"patients:{name}", args=[record.pk])
+    for method in ("get", "post"):
+        response = getattr(client, method)(url)
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("login"))
+    client.force_login(record.user)
+    assert client.get(url).status_code == 403
+    assert client.post(url).status_code == 403
+    client.force_login(other_clinician)
+    assert client.get(url).status_code == 404
+    assert client.post(url).status_code == 404
+    assert not Delivery.objects.exists()

@@ -1,0 +1,48 @@
+"""One submission per rendered form: a double tap, or a POST the browser sends again, does
+its work once.
+
+A form carries a fresh random id (``{% once_field %}``). The first POST with that id claims
+it in the cache and remembers where it redirected; a repeat of the same id is sent there
+instead of doing the work again. A new rendering of the form (another pain log an hour
+later) has a new id, so repeated content is never refused as such.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
+
+FIELD = "once"
+_VALID = re.compile(r"^[0-9a-f]{32}$")
+_TIMEOUT = 24 * 3600
+
+
+def new_token() -> str:
+    return uuid.uuid4().hex
+
+
+def _key(request: HttpRequest) -> str | None:
+    token = request.POST.get(FIELD, "")
+    if not _VALID.match(token):
+        return None
+    return f"once:{request.user.pk}:{token}"
+
+
+def repeat_of(request: HttpRequest, *, fallback: str) -> HttpResponse | None:
+    """None for the first submission of a rendered form; for a repeat, a redirect to where
+    the first one went (``fallback`` while the first is still being handled)."""
+    key = _key(request)
+    if key is None or cache.add(key, "", timeout=_TIMEOUT):
+        return None
+    return redirect(cache.get(key) or fallback)
+
+
+def remember(request: HttpRequest, response: HttpResponseRedirect) -> HttpResponseRedirect:
+    key = _key(request)
+    if key is not None:
+        cache.set(key, response.url, timeout=_TIMEOUT)
+    return response
