@@ -2,7 +2,7 @@
 
 from django.http import Http404
 
-from .models import Assignment, AssignmentItem, ExerciseLog, Patient
+from .models import Alert, Assignment, AssignmentItem, ExerciseLog, Patient
 
 
 def get_patient_for_clinician(user, pk: int) -> Patient:
@@ -29,6 +29,14 @@ def get_assignment_item_for_clinician(user, pk: int) -> AssignmentItem:
             pk=pk, assignment__patient__clinician=user
         )
     except AssignmentItem.DoesNotExist:
+        raise Http404 from None
+
+
+def get_alert_for_clinician(user, pk: int) -> Alert:
+    """An alert of one of the clinician's own patients, scoped through the patient."""
+    try:
+        return Alert.objects.select_related("patient__user").get(pk=pk, patient__clinician=user)
+    except Alert.DoesNotExist:
         raise Http404 from None
 
 

@@ -16,6 +16,8 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from programs import weekdays
 from programs.models import Program
+from users.forms import PlausibleDatesMixin
+from users.once import OnceFormMixin
 
 from .models import Alert, Assignment, AssignmentItem, Patient, ReminderSchedule
 from .services.dashboard import Show
@@ -49,7 +51,7 @@ class HelperMixin:
         self.helper.add_input(Submit("submit", self.submit_label))
 
 
-class PatientForm(HelperMixin, forms.Form):
+class PatientForm(OnceFormMixin, HelperMixin, forms.Form):
     """A patient's details: for adding a patient and for editing one.
 
     ``instance`` is the patient being edited (None when adding); the duplicate-email check
@@ -162,7 +164,7 @@ class TimeListField(forms.CharField):
         return value
 
 
-class AssignForm(HelperMixin, forms.Form):
+class AssignForm(PlausibleDatesMixin, HelperMixin, forms.Form):
     """Assign one of the programs the clinician can see to this patient."""
 
     submit_label = _("Assign")
@@ -249,7 +251,7 @@ def validate_dates(form: forms.Form, cleaned: dict) -> None:
         )
 
 
-class AssignmentDatesForm(HelperMixin, forms.ModelForm):
+class AssignmentDatesForm(PlausibleDatesMixin, HelperMixin, forms.ModelForm):
     class Meta:
         model = Assignment
         fields = ["starts_on", "ends_on"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import uuid
 
+from django import forms
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
@@ -46,3 +47,14 @@ def remember(request: HttpRequest, response: HttpResponseRedirect) -> HttpRespon
     if key is not None:
         cache.set(key, response.url, timeout=_TIMEOUT)
     return response
+
+
+class OnceFormMixin:
+    """Adds the hidden once-token to a form rendered whole (crispy), instead of
+    ``{% once_field %}`` in a hand-written template."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields[FIELD] = forms.CharField(
+            widget=forms.HiddenInput, required=False, initial=new_token
+        )

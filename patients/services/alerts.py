@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
-from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -60,15 +59,6 @@ TOO_HARD_WINDOW_DAYS = 14
 
 
 # --- finding and acknowledging ----------------------------------------------------------------
-
-
-def get_alert_for_clinician(user, pk: int) -> Alert:
-    """An alert of one of the clinician's own patients; anyone else's is a 404 (as the
-    helpers of ``patients.access``, scoped through the patient's clinician)."""
-    try:
-        return Alert.objects.select_related("patient__user").get(pk=pk, patient__clinician=user)
-    except Alert.DoesNotExist:
-        raise Http404 from None
 
 
 def alert_acknowledge(*, alert: Alert, by, note: str, now: datetime.datetime | None = None) -> bool:

@@ -113,6 +113,7 @@ def assignment_create(
     return assignment
 
 
+@transaction.atomic
 def assignment_set_dates(
     *, assignment: Assignment, starts_on: datetime.date, ends_on: datetime.date | None
 ) -> Assignment:

@@ -19,14 +19,17 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from users import once
 from users.access import clinician_required
 
 from .. import exports, services
 from ..access import (
+    get_alert_for_clinician,
     get_assignment_for_clinician,
     get_assignment_item_for_clinician,
     get_patient_for_clinician,
@@ -91,6 +94,8 @@ def clinic(request: HttpRequest) -> HttpResponse:
 def patient_create(request: HttpRequest) -> HttpResponse:
     form = PatientForm(request.POST or None, clinician=request.user)
     if request.method == "POST" and form.is_valid():
+        if repeat := once.repeat_of(request, fallback=reverse("patients:clinic")):
+            return repeat
         data = form.cleaned_data
         patient = services.patient_create(
             clinician=request.user,
@@ -101,7 +106,7 @@ def patient_create(request: HttpRequest) -> HttpResponse:
             time_zone=data["time_zone"],
         )
         messages.success(request, _("%(name)s was added.") % {"name": patient.name})
-        return redirect(patient)
+        return once.remember(request, redirect(patient))
     return render(request, "patients/patient_form.html", {"form": form, "patient": None})
 
 
@@ -149,7 +154,7 @@ def _story(
 @clinician_required
 def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     """Acknowledge one of the clinician's patients' alerts with a note (POST only)."""
-    alert = alert_services.get_alert_for_clinician(request.user, pk)
+    alert = get_alert_for_clinician(request.user, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     form = AlertAcknowledgeForm(request.POST, alert=alert)

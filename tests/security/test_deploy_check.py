@@ -62,6 +62,17 @@ def test_check_deploy_reports_no_warning_with_production_settings():
     assert "System check identified no issues" in result.stdout
 
 
+def test_static_files_collect_with_the_production_manifest_storage(tmp_path):
+    """A deploy runs collectstatic with whitenoise's manifest storage, which fails on any
+    reference (a source map, a font) that is not shipped."""
+    result = manage(
+        "collectstatic", "--no-input", env=production_env(STATIC_ROOT=str(tmp_path / "static"))
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "static" / "staticfiles.json").exists()
+
+
 def test_production_settings_refuse_to_start_without_a_real_secret_key():
     result = manage("check", env=production_env(SECRET_KEY="short"))
 

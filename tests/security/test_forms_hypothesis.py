@@ -645,11 +645,6 @@ class TestFarDates(FormCase):
         )
         self.as_user(self.side.clinician)
 
-    @pytest.mark.xfail(
-        strict=True,
-        raises=OverflowError,
-        reason="AssignForm lacks users.forms.PlausibleDatesMixin (patients/forms.py)",
-    )
     def test_far_dates_are_a_form_error_not_a_500_when_assigning(self):
         before = counts()
         response = self.client.post(
@@ -664,11 +659,6 @@ class TestFarDates(FormCase):
         assert response.status_code == 200
         assert counts() == before
 
-    @pytest.mark.xfail(
-        strict=True,
-        raises=OverflowError,
-        reason="AssignmentDatesForm lacks users.forms.PlausibleDatesMixin (patients/forms.py)",
-    )
     def test_far_dates_are_a_form_error_not_a_500_when_moving_dates(self):
         snapshot = row(self.side.assignment)
         response = self.client.post(
@@ -718,15 +708,7 @@ def _twice(client, url: str, data: dict, *, form_url: str | None = None) -> None
     "contact",
     [
         pytest.param({"email": "twice@example.org", "phone": ""}, id="email"),
-        pytest.param(
-            {"email": "", "phone": "+447400123456"},
-            id="phone only",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="PatientForm refuses a duplicate email only: a patient with a phone "
-                "and no email, sent twice, is added twice (patients/forms.py)",
-            ),
-        ),
+        pytest.param({"email": "", "phone": "+447400123456"}, id="phone only"),
     ],
 )
 def test_adding_the_same_patient_twice_adds_one(client, mine, contact):

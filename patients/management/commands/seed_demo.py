@@ -22,6 +22,7 @@ import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from auditlog.context import disable_auditlog
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
@@ -153,6 +154,11 @@ class Command(BaseCommand):
     def handle(self, *args, patients: int, **options) -> None:
         if patients < 1:
             raise CommandError("--patients must be at least 1.")
+        # Demo data is not a clinical record: no audit trail of its creation.
+        with disable_auditlog():
+            self._seed(patients)
+
+    def _seed(self, patients: int) -> None:
         call_command("load_trigger_content", stdout=self.stdout, stderr=self.stderr)
         try:
             muscle = Muscle.objects.get(slug=MUSCLE_SLUG)
