@@ -126,8 +126,10 @@ def reminders_dispatch(
 
 
 def _enqueue(task, ids: list[int]) -> None:
-    for pk in ids:
-        task.delay(pk)
+    # One producer (one broker connection) for the whole batch, not one per message.
+    with task.app.producer_or_acquire() as producer:
+        for pk in ids:
+            task.apply_async((pk,), producer=producer)
 
 
 def reminders_sweep(*, now: datetime.datetime | None = None) -> list[int]:
