@@ -1,0 +1,22 @@
+"""A person under care: the record, their assignments (own copies of programs) and schedules."""
+
+from .alerts import Alert
+from .assignment import Assignment, AssignmentItem, AssignmentQuerySet
+from .invitations import Invitation
+from .logs import ExerciseLog, PainLog
+from .patient import Patient, PatientQuerySet
+from .reminders import Delivery, ReminderSchedule
+
+__all__ = [
+    "Alert",
+    "Assignment",
+    "AssignmentItem",
+    "AssignmentQuerySet",
+    "Delivery",
+    "ExerciseLog",
+    "Invitation",
+    "PainLog",
+    "Patient",
+    "PatientQuerySet",
+    "ReminderSchedule",
+]

@@ -1,0 +1,85 @@
+"""Assignments: the patient's own copy of a program."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from programs.models import CopiedItem, Program, dosage_constraints
+
+from .patient import Patient
+
+
+class AssignmentQuerySet(models.QuerySet):
+    def for_clinician(self, user) -> "AssignmentQuerySet":
+        return self.filter(patient__clinician=user)
+
+
+class Assignment(models.Model):
+    """The patient's own copy of a program, with dates. Editing the program later does not
+    change it."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        PAUSED = "paused", _("Paused")
+        ENDED = "ended", _("Ended")
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="assignments")
+    program = models.ForeignKey(
+        Program,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("from program"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_on", "-id"]
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True)
+                | models.Q(ends_on__gte=models.F("starts_on")),
+                name="patients_assignment_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.patient})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("patients:assignment_detail", kwargs={"pk": self.pk})
+
+    def is_current_on(self, day) -> bool:
+        return (
+            self.status == self.Status.ACTIVE
+            and self.starts_on <= day
+            and (self.ends_on is None or day <= self.ends_on)
+        )
+
+
+class AssignmentItem(CopiedItem):
+    """The patient's own copy of a program item."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="items")
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("assigned item")
+        verbose_name_plural = _("assigned items")
+        constraints = dosage_constraints("patients_assignmentitem")

@@ -1,0 +1,142 @@
+"""What the patient logs: exercise sessions and pain scores."""
+
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from trigger.models import BodyRegion
+
+from .assignment import Assignment, AssignmentItem
+from .patient import Patient
+
+
+class ExerciseLog(models.Model):
+    """A session of an assigned exercise, done or skipped, on the patient's local date."""
+
+    class Status(models.TextChoices):
+        DONE = "done", _("Done")
+        SKIPPED = "skipped", _("Skipped")
+
+    class Difficulty(models.TextChoices):
+        TOO_EASY = "too_easy", _("Too easy")
+        ABOUT_RIGHT = "about_right", _("About right")
+        TOO_HARD = "too_hard", _("Too hard")
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="exercise_logs")
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, related_name="exercise_logs"
+    )
+    item = models.ForeignKey(AssignmentItem, on_delete=models.CASCADE, related_name="logs")
+    performed_on = models.DateField(_("date"))
+    session = models.PositiveSmallIntegerField(_("session"), default=1)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    difficulty = models.CharField(
+        _("how hard was it?"), max_length=12, choices=Difficulty.choices, blank=True
+    )
+    pain_during = models.PositiveSmallIntegerField(
+        _("pain during the exercise (0–10)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(10)],
+    )
+    skip_reason = models.CharField(_("reason for skipping"), max_length=300, blank=True)
+    is_late = models.BooleanField(_("added later"), default=False)
+    logged_at = models.DateTimeField(_("logged at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-performed_on", "-logged_at"]
+        verbose_name = _("exercise log")
+        verbose_name_plural = _("exercise logs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "performed_on", "session"], name="patients_exerciselog_once"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(pain_during__isnull=True) | models.Q(pain_during__lte=10),
+                name="patients_exerciselog_pain_0_10",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(session__gte=1, session__lte=6),
+                name="patients_exerciselog_session_range",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["patient", "-performed_on"], name="patients_exlog_pat_idx"),
+            # The "too hard" alert scans recent too-hard reports only (a small part).
+            models.Index(
+                fields=["performed_on"],
+                condition=models.Q(difficulty="too_hard"),
+                name="patients_exlog_too_hard_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item} {self.performed_on} ({self.status})"
+
+
+class PainLog(models.Model):
+    """A pain score on the 0–10 numeric rating scale, with where, when, and the safety
+    screen's answers kept with it (None: not asked)."""
+
+    class Timing(models.TextChoices):
+        WAKING = "waking", _("On waking")
+        DURING_ACTIVITY = "during_activity", _("During activity")
+        AFTER_ACTIVITY = "after_activity", _("After activity")
+        REST = "rest", _("At rest")
+        NIGHT = "night", _("At night")
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="pain_logs")
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.SET_NULL, null=True, blank=True, related_name="pain_logs"
+    )
+    score = models.PositiveSmallIntegerField(
+        _("pain score (0–10)"), validators=[MaxValueValidator(10)]
+    )
+    region = models.ForeignKey(
+        BodyRegion,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("where it hurts"),
+    )
+    region_other = models.CharField(_("somewhere else"), max_length=200, blank=True)
+    timing = models.CharField(_("when"), max_length=20, choices=Timing.choices, blank=True)
+    note = models.TextField(_("note"), max_length=1000, blank=True)
+    recorded_for = models.DateTimeField(_("when the pain was"))
+    is_late = models.BooleanField(_("added later"), default=False)
+    # The safety screen (CLINICAL.md, red flags in a painful calf).
+    calf_swollen_warm_red = models.BooleanField(
+        _("one calf newly swollen, warm or red"), null=True, blank=True
+    )
+    chest_symptoms = models.BooleanField(
+        _("new shortness of breath, chest pain or coughing blood"), null=True, blank=True
+    )
+    recent_immobilisation = models.BooleanField(
+        _("recent surgery, a cast or long immobilisation"), null=True, blank=True
+    )
+    logged_at = models.DateTimeField(_("logged at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-recorded_for", "-id"]
+        verbose_name = _("pain log")
+        verbose_name_plural = _("pain logs")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(score__gte=0, score__lte=10), name="patients_painlog_score_0_10"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["patient", "-recorded_for"], name="patients_pain_pat_idx"),
+            # A program's baseline is its first three logs (patients.services.dashboard).
+            models.Index(
+                fields=["assignment", "recorded_for", "id"], name="patients_pain_baseline_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.score}/10 {self.recorded_for:%Y-%m-%d %H:%M}"
+
+    @property
+    def has_red_flag(self) -> bool:
+        return bool(self.calf_swollen_warm_red or self.chest_symptoms or self.recent_immobilisation)

@@ -1,0 +1,56 @@
+"""The patient record."""
+
+import zoneinfo
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+from timezone_field import TimeZoneField
+
+
+class PatientQuerySet(models.QuerySet):
+    def for_clinician(self, user) -> "PatientQuerySet":
+        return self.filter(clinician=user)
+
+
+class Patient(models.Model):
+    """The patient record. ``user`` is the login the patient signs in with."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="patient_record"
+    )
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="patients",
+        verbose_name=_("clinician"),
+    )
+    phone = PhoneNumberField(_("mobile number"), blank=True)
+    time_zone = TimeZoneField(_("time zone"), default="UTC")
+    reminders_paused = models.BooleanField(_("reminders paused"), default=False)
+    reminders_stopped_at = models.DateTimeField(_("reminders stopped"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PatientQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["user__last_name", "user__first_name", "id"]
+        verbose_name = _("patient")
+        verbose_name_plural = _("patients")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    def get_absolute_url(self) -> str:
+        return reverse("patients:patient_detail", kwargs={"pk": self.pk})
+
+    @property
+    def name(self) -> str:
+        return self.user.get_full_name() or self.user.username
+
+    def local_today(self):
+        return timezone.now().astimezone(zoneinfo.ZoneInfo(str(self.time_zone))).date()
