@@ -59,21 +59,16 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from .. import charts
 from ..models import (
     Alert,
     Assignment,
     AssignmentItem,
-    Delivery,
     ExerciseLog,
     PainLog,
     Patient,
 )
-from . import logs as log_services
 
 ADHERENCE_DAYS = 7
 PAIN_AVERAGE_DAYS = 7
@@ -82,9 +77,6 @@ IMPORTANT_POINTS = 2.0
 IMPORTANT_FRACTION = 0.30
 INACTIVE_DAYS = 3
 ENDING_WITHIN_DAYS = 7
-DELIVERIES_SHOWN = 20
-RECENT_LOGS_SHOWN = 20
-ACKNOWLEDGED_ALERTS_SHOWN = 50
 
 
 class Show:
@@ -289,7 +281,7 @@ def _open_alerts(patient: str = "pk") -> QuerySet[Alert]:
     return Alert.objects.filter(patient_id=OuterRef(patient), acknowledged_at__isnull=True)
 
 
-def _program_order(today: datetime.date) -> list:
+def program_order(today: datetime.date) -> list:
     """Programs already started first, then the latest started."""
     started = Case(When(starts_on__lte=today, then=Value(0)), default=Value(1))
     return [started, "-starts_on", "-id"]
@@ -433,7 +425,7 @@ def _open_programs(today: datetime.date) -> QuerySet[Assignment]:
     return (
         Assignment.objects.exclude(status=Assignment.Status.ENDED)
         .annotate(baseline=baseline_expression())
-        .order_by(*_program_order(today))
+        .order_by(*program_order(today))
     )
 
 
@@ -490,202 +482,3 @@ def dashboard_rows(*, patient_ids: list[int], today: datetime.date) -> list[Dash
             )
         )
     return rows
-
-
-# --- one patient's story -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ItemFeedback:
-    """What the patient said about one assigned exercise."""
-
-    item: AssignmentItem
-    done: int
-    skipped: int
-    too_easy: int
-    about_right: int
-    too_hard: int
-    pain_during: float | None
-
-
-@dataclass
-class Story:
-    row: DashboardRow
-    assignments: list[Assignment]  # each with ``baseline`` and ``feedback`` (ItemFeedback)
-    deliveries: list[Delivery]
-    open_alerts: list[Alert]
-    acknowledged_alerts: list[Alert]
-    recent_pain: list[PainLog]
-    recent_skips: list[ExerciseLog]
-
-
-def _items_with_feedback() -> QuerySet[AssignmentItem]:
-    def count(**conditions) -> Count:
-        return Count("logs", filter=Q(**{f"logs__{k}": v for k, v in conditions.items()}))
-
-    done = ExerciseLog.Status.DONE
-    return AssignmentItem.objects.annotate(
-        done_count=count(status=done),
-        skipped_count=count(status=ExerciseLog.Status.SKIPPED),
-        too_easy_count=count(difficulty=ExerciseLog.Difficulty.TOO_EASY),
-        about_right_count=count(difficulty=ExerciseLog.Difficulty.ABOUT_RIGHT),
-        too_hard_count=count(difficulty=ExerciseLog.Difficulty.TOO_HARD),
-        pain_during_sum=Sum("logs__pain_during"),
-        pain_during_count=Count("logs__pain_during"),
-    ).order_by("order", "id")
-
-
-def patient_story(*, patient: Patient, today: datetime.date) -> Story:
-    """Everything the patient page shows besides the chart, in a fixed number of queries
-    whatever the number of logs, deliveries and alerts."""
-    [row] = dashboard_rows(patient_ids=[patient.pk], today=today)
-    assignments = list(
-        patient.assignments.annotate(baseline=baseline_expression())
-        .prefetch_related(
-            Prefetch("items", queryset=_items_with_feedback()),
-            "reminder_schedules",
-        )
-        .order_by(*_program_order(today))
-    )
-    for assignment in assignments:
-        assignment.feedback = [
-            ItemFeedback(
-                item=item,
-                done=item.done_count,
-                skipped=item.skipped_count,
-                too_easy=item.too_easy_count,
-                about_right=item.about_right_count,
-                too_hard=item.too_hard_count,
-                pain_during=item.pain_during_sum / item.pain_during_count
-                if item.pain_during_count
-                else None,
-            )
-            for item in assignment.items.all()
-        ]
-    alerts = patient.alerts.select_related("acknowledged_by", "pain_log")
-    return Story(
-        row=row,
-        assignments=assignments,
-        deliveries=list(
-            patient.deliveries.select_related("schedule__assignment").order_by(
-                "-occurrence", "-id"
-            )[:DELIVERIES_SHOWN]
-        ),
-        open_alerts=list(
-            alerts.filter(acknowledged_at__isnull=True).order_by("-severity", "-created_at", "-id")
-        ),
-        acknowledged_alerts=list(
-            alerts.filter(acknowledged_at__isnull=False).order_by("-acknowledged_at", "-id")[
-                :ACKNOWLEDGED_ALERTS_SHOWN
-            ]
-        ),
-        recent_pain=list(
-            patient.pain_logs.select_related("region").order_by("-recorded_for", "-id")[
-                :RECENT_LOGS_SHOWN
-            ]
-        ),
-        recent_skips=list(
-            patient.exercise_logs.filter(status=ExerciseLog.Status.SKIPPED)
-            .select_related("item")
-            .order_by("-performed_on", "-logged_at")[:10]
-        ),
-    )
-
-
-# --- program changes on the chart ------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ProgramEvent:
-    """A program change marked on the pain chart."""
-
-    day: datetime.date
-    kind: str  # "start", "end", "pause"
-    title: str
-
-    @property
-    def label(self) -> str:
-        labels = {
-            "start": _("Program started: %(title)s"),
-            "end": _("Program ended: %(title)s"),
-            "pause": _("Program paused: %(title)s"),
-        }
-        return str(labels[self.kind]) % {"title": self.title}
-
-
-def program_events(*, assignments: list[Assignment], today: datetime.date) -> list[ProgramEvent]:
-    """Starts, ends and pauses of the patient's programs up to today, in date order.
-
-    A pause is dated by the assignment's last change (the database keeps no pause
-    history); an end by its end date, or its last change when ended early.
-    """
-    events = []
-    for assignment in assignments:
-        title = assignment.title
-        if assignment.starts_on <= today:
-            events.append(ProgramEvent(assignment.starts_on, "start", title))
-        changed_on = timezone.localdate(assignment.updated_at)
-        if assignment.status == Assignment.Status.ENDED:
-            ended = assignment.ends_on if assignment.ends_on else changed_on
-            events.append(ProgramEvent(min(ended, changed_on, today), "end", title))
-        elif assignment.ends_on and assignment.ends_on < today:
-            events.append(ProgramEvent(assignment.ends_on, "end", title))
-        if assignment.status == Assignment.Status.PAUSED:
-            events.append(ProgramEvent(min(changed_on, today), "pause", title))
-    return sorted(events, key=lambda e: (e.day, e.kind))
-
-
-EVENT_COLOUR = "#6f42c1"
-EVENT_SYMBOLS = {"start": "▶", "end": "■", "pause": "‖"}
-
-
-@dataclass(frozen=True)
-class StoryChart:
-    """The patient's pain chart (patients.charts, as on /me/history/) with the program
-    changes drawn over it, and the changes it shows (listed beside it in words)."""
-
-    chart: charts.Chart
-    svg: SafeString
-    events: list[ProgramEvent]
-
-
-def story_chart(*, patient: Patient, days: int, events: list[ProgramEvent]) -> StoryChart:
-    """Pain scores and sessions done over the last ``days`` days (two queries), with a
-    dashed line at each program start, end and pause."""
-    history = log_services.patient_history(patient=patient, days=days)
-    chart = charts.pain_chart(
-        start=history.start, end=history.end, pain=history.pain, sessions=history.sessions
-    )
-    shown = [event for event in events if chart.start <= event.day <= chart.end]
-    return StoryChart(chart=chart, svg=_with_events(chart, shown), events=shown)
-
-
-def _with_events(chart: charts.Chart, events: list[ProgramEvent]) -> SafeString:
-    svg = str(chart.svg)
-    if not events or not svg.endswith("</svg>"):
-        return chart.svg
-    span = charts.day_count(chart.start, chart.end)
-    markers = format_html_join(
-        "",
-        '<g class="program-event"><title>{}</title>'
-        '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="1.5" '
-        'stroke-dasharray="4 3"/>'
-        '<text x="{}" y="{}" font-size="10" text-anchor="middle" fill="{}">{}</text></g>',
-        (
-            (
-                event.label,
-                x,
-                charts.PAIN_TOP,
-                x,
-                charts.BARS_BOTTOM,
-                EVENT_COLOUR,
-                x,
-                charts.PAIN_TOP - 4,
-                EVENT_COLOUR,
-                EVENT_SYMBOLS[event.kind],
-            )
-            for event in events
-            for x in [f"{charts.x_position(event.day, start=chart.start, days=span):.1f}"]
-        ),
-    )
-    return format_html("{}{}</svg>", SafeString(svg[: -len("</svg>")]), markers)

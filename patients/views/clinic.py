@@ -49,6 +49,7 @@ from ..models import Assignment, Patient
 from ..reminders import send_test_reminder
 from ..services import alerts as alert_services
 from ..services import dashboard
+from ..services import story as story_services
 
 PATIENTS_PER_PAGE = 50
 
@@ -125,12 +126,12 @@ def _story(
     bound_forms: dict[int, AlertAcknowledgeForm] | None = None,
 ) -> HttpResponse:
     today = timezone.localdate()
-    story = dashboard.patient_story(patient=patient, today=today)
+    story = story_services.patient_story(patient=patient, today=today)
     period = StoryPeriodForm(request.GET).period_key()
-    chart = dashboard.story_chart(
+    chart = story_services.story_chart(
         patient=patient,
         days=STORY_PERIODS[period],
-        events=dashboard.program_events(assignments=story.assignments, today=today),
+        events=story_services.program_events(assignments=story.assignments, today=today),
     )
     bound_forms = bound_forms or {}
     for alert in story.open_alerts:

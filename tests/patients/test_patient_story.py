@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from patients.models import Assignment, Delivery, ReminderSchedule
-from patients.services import dashboard
+from patients.services import story as story_services
 from tests.factories import AssignmentFactory, PatientFactory
 from tests.patients.test_dashboard import (
     NOW,
@@ -315,7 +315,7 @@ def test_the_patient_story_service_uses_the_dashboard_figures(record, program):
     for n in range(1, 8):
         ExerciseLogFactory(item=item, performed_on=days_ago(n))
 
-    story = dashboard.patient_story(patient=record, today=TODAY)
+    story = story_services.patient_story(patient=record, today=TODAY)
 
     assert (story.row.sessions_logged, story.row.sessions_prescribed) == (7, 7)
     assert story.row.adherence_percent == 100
