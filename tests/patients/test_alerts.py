@@ -15,7 +15,7 @@ from patients.models import Alert, Assignment
 from patients.services.alerts import alerts_evaluate
 from patients.services.pain import pain_log_record
 from tests.factories import AssignmentFactory, PatientFactory
-from tests.patients.test_dashboard import (
+from tests.patients.dated import (
     NOW,
     TODAY,
     AlertFactory,

@@ -14,7 +14,7 @@ from fhir.resources.R4B.bundle import Bundle
 from patients import exports
 from patients.models import Assignment, ExerciseLog, PainLog
 from tests.factories import AssignmentFactory, BodyRegionFactory, PatientFactory
-from tests.patients.test_dashboard import (
+from tests.patients.dated import (
     NOW,
     ExerciseLogFactory,
     ItemFactory,

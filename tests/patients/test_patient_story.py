@@ -12,7 +12,7 @@ from django.urls import reverse
 from patients.models import Assignment, Delivery, ReminderSchedule
 from patients.services import story as story_services
 from tests.factories import AssignmentFactory, PatientFactory
-from tests.patients.test_dashboard import (
+from tests.patients.dated import (
     NOW,
     TODAY,
     AlertFactory,
