@@ -2,7 +2,9 @@
 
 from django.http import Http404
 
-from .models import Alert, Assignment, AssignmentItem, ExerciseLog, Patient
+from users.models import User
+
+from .models import Alert, Assignment, AssignmentItem, ExerciseLog, PainLog, Patient
 
 
 def get_patient_for_clinician(user, pk: int) -> Patient:
@@ -32,6 +34,17 @@ def get_assignment_item_for_clinician(user, pk: int) -> AssignmentItem:
         raise Http404 from None
 
 
+def get_patient_for_erasure(user: User, pk: int) -> Patient:
+    """A clinician may erase their own patients (anyone else's is a 404); an administrator
+    any patient."""
+    if user.role != User.Role.ADMIN:
+        return get_patient_for_clinician(user, pk)
+    try:
+        return Patient.objects.select_related("user", "clinician").get(pk=pk)
+    except Patient.DoesNotExist:
+        raise Http404 from None
+
+
 def get_alert_for_clinician(user, pk: int) -> Alert:
     """An alert of one of the clinician's own patients, scoped through the patient."""
     try:
@@ -56,4 +69,12 @@ def get_exercise_log_for_patient(patient: Patient, pk: int) -> ExerciseLog:
     try:
         return ExerciseLog.objects.select_related("item").get(pk=pk, patient=patient)
     except ExerciseLog.DoesNotExist:
+        raise Http404 from None
+
+
+def get_pain_log_for_patient_user(user, pk: int) -> PainLog:
+    """One of the signed-in patient's own pain logs; anyone else's is a 404."""
+    try:
+        return PainLog.objects.select_related("region", "patient").get(pk=pk, patient__user=user)
+    except PainLog.DoesNotExist:
         raise Http404 from None

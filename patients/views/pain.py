@@ -11,7 +11,7 @@ import zoneinfo
 
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 from users import once
 from users.access import patient_required
 
+from ..access import get_pain_log_for_patient_user
 from ..forms_pain import PainLogForm
 from ..models import PainLog, Patient
 from ..services.pain import pain_log_record, urgent_advice_for
@@ -29,14 +30,6 @@ def _patient_for(request: HttpRequest) -> Patient | None:
         return request.user.patient_record
     except ObjectDoesNotExist:
         return None
-
-
-def pain_log_for_user(user, pk: int) -> PainLog:
-    """One of the signed-in patient's own pain logs; anyone else's is a 404."""
-    try:
-        return PainLog.objects.select_related("region", "patient").get(pk=pk, patient__user=user)
-    except PainLog.DoesNotExist as missing:
-        raise Http404 from missing
 
 
 def _todays_logs(patient: Patient) -> list[PainLog]:
@@ -88,7 +81,7 @@ def pain(request: HttpRequest) -> HttpResponse:
 
 @patient_required
 def pain_logged(request: HttpRequest, pk: int) -> HttpResponse:
-    log = pain_log_for_user(request.user, pk)
+    log = get_pain_log_for_patient_user(request.user, pk)
     # Urgent advice comes before anything else on the page, messages included: the view's
     # "messages" hides base.html's, and the template shows them after the advice.
     return render(

@@ -24,7 +24,7 @@ from users.access import patient_required, role_required
 from users.audit import client_ip
 from users.models import User
 
-from ..access import get_patient_for_clinician
+from ..access import get_patient_for_erasure
 from ..models import Patient
 from ..services.rights import patient_data_csv, patient_data_export, patient_erase
 
@@ -109,22 +109,11 @@ class EraseConfirmForm(forms.Form):
         return typed
 
 
-def patient_for_erasure(user: User, pk: int) -> Patient:
-    """A clinician may erase their own patients (anyone else's is a 404); an administrator
-    any patient."""
-    if user.role == User.Role.ADMIN:
-        try:
-            return Patient.objects.select_related("user", "clinician").get(pk=pk)
-        except Patient.DoesNotExist:
-            raise Http404 from None
-    return get_patient_for_clinician(user, pk)
-
-
 @never_cache
 @role_required(User.Role.CLINICIAN, User.Role.ADMIN)
 @require_http_methods(["GET", "POST"])
 def patient_erase_view(request: HttpRequest, pk: int) -> HttpResponse:
-    patient = patient_for_erasure(request.user, pk)
+    patient = get_patient_for_erasure(request.user, pk)
     form = EraseConfirmForm(request.POST or None, patient=patient)
     if request.method == "POST" and form.is_valid():
         erasure = patient_erase(
