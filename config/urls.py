@@ -13,7 +13,8 @@ from .health import healthz
 admin.site.site_header = _("Trigger-point library administration")
 admin.site.site_title = _("Trigger-point library")
 # The admin signs in through allauth's login: its rate limits and two-factor step apply.
-admin.site.login = secure_admin_login(admin.site.login)
+# A signed-in patient or clinician who opens it is sent to their own home with a message.
+admin.site.login = user_views.admin_login_for_staff_only(secure_admin_login(admin.site.login))
 
 urlpatterns = [
     path("", user_views.home, name="home"),

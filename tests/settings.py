@@ -4,13 +4,26 @@ The real settings module is imported unchanged; only what makes tests fast or
 hermetic is overridden here, never as a switch in config/settings.py.
 """
 
+import atexit
 import os
+import shutil
 import tempfile
+
+
+def _temporary_folder(variable: str, prefix: str) -> str:
+    """A temporary folder shared through the environment with the processes this one starts
+    (xdist workers, Celery workers), removed when the process that made it exits."""
+    if variable not in os.environ:
+        path = tempfile.mkdtemp(prefix=prefix)
+        os.environ[variable] = path
+        atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return os.environ[variable]
+
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "x" * 40)
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
-os.environ.setdefault("CELERY_FILESYSTEM_DIR", tempfile.mkdtemp(prefix="trigger-broker-"))
+_temporary_folder("CELERY_FILESYSTEM_DIR", "trigger-broker-")
 
 from config.settings import *  # noqa: E402,F403
 from config.settings import BASE_DIR, DATABASES, STORAGES  # noqa: E402
@@ -21,7 +34,7 @@ STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-MEDIA_ROOT = tempfile.mkdtemp(prefix="trigger-media-")
+MEDIA_ROOT = _temporary_folder("TRIGGER_TEST_MEDIA_ROOT", "trigger-media-")
 # Browser tests use plain-HTTP live servers.
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False

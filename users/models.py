@@ -3,7 +3,7 @@
 import secrets
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.auth.signals import user_logged_in
 from django.db import models
 from django.dispatch import receiver
@@ -24,6 +24,15 @@ class Practice(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RoleAwareUserManager(UserManager):
+    """Django's manager, except that a superuser is an administrator: the database lets
+    only editors and administrators be staff, so `createsuperuser` must set the role."""
+
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("role", User.Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
 
 
 class User(AbstractUser):
@@ -54,6 +63,8 @@ class User(AbstractUser):
     # Mixed into the session auth hash: changing it ends every session of the user
     # ("sign out everywhere"). Empty keeps Django's own hash, so existing sessions survive.
     session_salt = models.CharField(max_length=32, blank=True, default="", editable=False)
+
+    objects = RoleAwareUserManager()
 
     class Meta:
         ordering = ["username"]

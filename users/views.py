@@ -1,3 +1,6 @@
+from collections.abc import Callable
+from functools import wraps
+
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -15,6 +18,28 @@ ROLE_HOMES = {
     "editor": "admin:index",
     "admin": "admin:index",
 }
+
+
+def admin_login_for_staff_only(admin_login: Callable[..., HttpResponse]) -> Callable:
+    """Wrap the admin's login view: someone signed in who is not staff (a patient or a
+    clinician who followed a link to /admin/) goes to their own home with a message,
+    instead of a bare 403."""
+
+    @wraps(admin_login)
+    def view(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and not (user.is_active and user.is_staff):
+            messages.info(
+                request,
+                _(
+                    "The administration site is for content editors and administrators. "
+                    "Here is your own home page."
+                ),
+            )
+            return redirect("home")
+        return admin_login(request, *args, **kwargs)
+
+    return view
 
 
 @login_required

@@ -71,6 +71,30 @@ def browser_type_launch_args(browser_type_launch_args):
     return launch_args
 
 
+NO_BROWSER = (
+    "No browser to run the browser tests: install Debian's Chromium "
+    "(sudo apt-get install chromium), or run `.venv/bin/python -m playwright install chromium` "
+    "when online, or set BROWSER_EXECUTABLE to a Chromium binary."
+)
+
+
+@pytest.fixture(scope="session")
+def browser(launch_browser):
+    """pytest-playwright's browser, but a missing browser fails each browser test with one
+    clear line on how to get one (never a skip, never a page of traceback)."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    launched, reason = None, ""
+    try:
+        launched = launch_browser()
+    except PlaywrightError as error:
+        reason = (str(error).strip().splitlines() or [""])[0]
+    if launched is None:
+        pytest.fail(f"{NO_BROWSER} ({reason})", pytrace=False)
+    yield launched
+    launched.close()
+
+
 @pytest.fixture(scope="session")
 def phone_context_args():
     """Context options for a phone: patients use the app on one."""

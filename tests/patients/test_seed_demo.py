@@ -288,3 +288,18 @@ def test_the_same_seed_draws_the_same_days():
 
     assert rows("a") == rows("a")
     assert rows("a") != rows("b")
+
+
+def test_the_printout_names_every_demo_patient_who_can_sign_in():
+    output = _seed()
+
+    for patient in Patient.objects.select_related("user"):
+        assert patient.user.username in output
+    assert "demo.c2.patient3" in output
+
+
+def test_a_large_seed_says_how_the_other_patients_are_named_instead_of_listing_them():
+    output = _seed("--patients", "11")
+
+    assert "demo.c2.patient11" not in output
+    assert "and 21 more patients, demo.c<clinician>.patient<n> (n = 1..11" in output

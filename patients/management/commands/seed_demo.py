@@ -76,6 +76,8 @@ CLINICIANS = [
     ("demo.clinician", "Sam", "Carter"),
     ("demo.clinician2", "Jo", "Patel"),
 ]
+# Up to this many extra demo patients are listed one per line; more are summarised.
+LISTED_PATIENTS_MAX = 20
 STAFF = [
     # username, role, first name, last name, is_superuser
     ("demo.editor", User.Role.EDITOR, "Eddie", "Editor", False),
@@ -479,10 +481,19 @@ class Command(BaseCommand):
         self.stdout.write(f"  {'-' * 18} {'-' * 16} {'-' * 8}")
         for username, role, home in rows:
             self.stdout.write(f"  {username:<18} {role:<16} {home}")
-        if patients > 1:
+        others = [
+            (patient_username(c, p), clinician)
+            for c, (clinician, _first, _last) in enumerate(CLINICIANS, start=1)
+            for p in range(1, patients + 1)
+            if (c, p) != (1, 1)
+        ]
+        if len(others) <= LISTED_PATIENTS_MAX:
+            for username, clinician in others:
+                self.stdout.write(f"  {username:<18} {'patient of ' + clinician:<16} /me/")
+        else:
             self.stdout.write(
-                f"  (and {patients * len(CLINICIANS) - 1} more patients: demo.c1.patient2, "
-                f"demo.c2.patient1, ...)"
+                f"  and {len(others)} more patients, demo.c<clinician>.patient<n> "
+                f"(n = 1..{patients}; demo.c1.patient1 is demo.patient)"
             )
 
 
