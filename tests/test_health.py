@@ -4,10 +4,16 @@ The failures are real: a broker URL on a closed port and a database connection w
 settings point nowhere, so the driver itself refuses. Nothing is mocked.
 """
 
+import os
+import subprocess
+import sys
+
 import pytest
+from django.conf import settings as django_settings
 from django.db import OperationalError, connections
 from django.db.utils import load_backend
 from django.urls import reverse
+from kombu import Connection
 
 from config.celery import app as celery_app
 
@@ -60,7 +66,7 @@ def test_it_answers_200_when_database_and_configured_broker_answer(client, setti
         # Under CI this is a real Redis; if it is down the check below fails the test.
         assert celery_app.conf.broker_url == settings.REDIS_URL
     else:
-        assert celery_app.conf.broker_url == "filesystem://"
+        assert celery_app.conf.broker_url == "filesystem://localhost/"
 
     response = client.get(reverse("healthz"))
 
@@ -116,3 +122,28 @@ def test_it_answers_anonymous_plain_http_probes_even_with_the_https_redirect_on(
     response = client.get(reverse("healthz"), secure=False)
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "ok"
+
+
+def test_the_embedded_broker_connects_without_a_hostname_warning(caplog, tmp_path):
+    # The URL the settings choose when no REDIS_URL is set (make run), read in a fresh
+    # process so the test runs the same under CI, where REDIS_URL is set.
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env.update(DEBUG="true", DJANGO_SETTINGS_MODULE="config.settings")
+    url = subprocess.run(
+        [sys.executable, "-c", "from config import settings; print(settings.CELERY_BROKER_URL)"],
+        cwd=django_settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    folders = {
+        key: str(tmp_path)
+        for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder")
+    }
+
+    assert url.startswith("filesystem://")
+    with caplog.at_level("WARNING"), Connection(url, transport_options=folders) as connection:
+        connection.ensure_connection(max_retries=1)
+
+    assert "No hostname was supplied" not in caplog.text
