@@ -145,5 +145,7 @@ def test_the_embedded_broker_connects_without_a_hostname_warning(caplog, tmp_pat
     assert url.startswith("filesystem://")
     with caplog.at_level("WARNING"), Connection(url, transport_options=folders) as connection:
         connection.ensure_connection(max_retries=1)
+        # What a worker's banner and every clone of the connection read.
+        connection.info()
 
     assert "No hostname was supplied" not in caplog.text
