@@ -13,8 +13,15 @@
   covers an export added later by adding its URL name here.
 - Failed sign-ins by invitation link: the same middleware records them in the sign-in log
   (``users.audit.AuthEvent``), beside allauth's password and code sign-ins.
+- Every entry about a patient's row carries the patient's id in ``additional_data``
+  (``patient_id``, from each model's ``get_additional_data``), and every entry with an
+  actor a snapshot of the actor's username and name (users.audit): deleting an account
+  never blanks who did what.
 - Erasure (``patients.services.rights.patient_erase``): one DELETE entry with counts and
-  ids only, and the earlier entries about the erased records emptied of their content.
+  ids only, and every earlier entry about the patient emptied of its content: the entries
+  of the rows erased, and of rows deleted before (an undone exercise log), found by the
+  ``patient_id`` they carry or, for entries written before it was recorded, by the patient
+  or program their changes point at.
 
 The trail is append-only for everyone else: the admin shows it read-only (users.admin),
 and no code but the erasure rewrites an entry.
@@ -32,6 +39,7 @@ from auditlog.models import LogEntry
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 
 from users.audit import AuthEvent, client_ip, record_auth_event
@@ -108,6 +116,11 @@ ACCESS_LOGGED: dict[str, Access] = {
 }
 
 
+def _patient_of(instance: models.Model) -> dict:
+    get_additional_data = getattr(instance, "get_additional_data", None)
+    return get_additional_data() if callable(get_additional_data) else {}
+
+
 def log_access(
     *,
     instance: models.Model,
@@ -126,7 +139,7 @@ def log_access(
         actor=actor,
         actor_email=getattr(actor, "email", None) or None,
         remote_addr=remote_addr,
-        additional_data={"access": kind, "page": page},
+        additional_data={**_patient_of(instance), "access": kind, "page": page},
     )
 
 
@@ -194,42 +207,91 @@ class AuditMiddleware(AuditlogMiddleware):
 # --- Erasure ---------------------------------------------------------------------------------
 
 
-def redact_entries(*, records: dict[type[models.Model], list[int]], actor_ids: list[int]) -> int:
-    """Empty the earlier audit entries about erased records of their content.
+# Models whose rows point at the patient directly, and those that point at a program.
+POINT_AT_PATIENT = (Assignment, ExerciseLog, PainLog, Alert, Invitation)
+POINT_AT_ASSIGNMENT = (AssignmentItem, ReminderSchedule)
+
+
+def _pointing_at(field: str, ids: list[int]) -> Q:
+    """Entries whose changes set or cleared ``field`` to one of ``ids`` (auditlog writes
+    a foreign key as its id, old value first)."""
+    values = [*ids, *(str(pk) for pk in ids)]
+    return Q(**{f"changes__{field}__0__in": values}) | Q(**{f"changes__{field}__1__in": values})
+
+
+def entries_of_patient(
+    *, patient_id: int, records: dict[type[models.Model], list[int]]
+) -> models.QuerySet:
+    """Every audit entry about the patient: of the rows in ``records`` (which exist now),
+    of every row that carried the patient's id, and, for entries written before the id was
+    recorded, of rows whose changes pointed at the patient or at one of their programs."""
+    types = ContentType.objects.get_for_models(*REGISTERED, *records)
+    query = Q(additional_data__patient_id=patient_id)
+    for model, ids in records.items():
+        if ids:
+            query |= Q(content_type=types[model], object_id__in=ids)
+    query |= Q(content_type__in=[types[m] for m in POINT_AT_PATIENT]) & _pointing_at(
+        "patient", [patient_id]
+    )
+    found = LogEntry.objects.filter(query)
+    assignment_ids = set(records.get(Assignment, [])) | set(
+        found.filter(content_type=types[Assignment])
+        .exclude(object_id=None)
+        .values_list("object_id", flat=True)
+    )
+    if assignment_ids:
+        query |= Q(content_type__in=[types[m] for m in POINT_AT_ASSIGNMENT]) & _pointing_at(
+            "assignment", sorted(assignment_ids)
+        )
+    return LogEntry.objects.filter(query)
+
+
+def redact_entries(
+    *,
+    patient_id: int,
+    records: dict[type[models.Model], list[int]],
+    actor_ids: list[int],
+    actor_replacement: str,
+) -> int:
+    """Empty the earlier audit entries about an erased patient of their content.
 
     What stays: which kind of record, its id, the action, who did it and when, and the
     names of the fields that changed. What goes: the values, the record's description
-    (a patient's name), the serialized copy, and the erased person's own email address
-    where they were the actor. Returns how many entries were emptied.
+    (a patient's name), the serialized copy, and, where the erased person was the actor,
+    their email address and name (the username snapshot becomes ``actor_replacement``).
+    Returns how many entries about the patient were emptied.
     """
-    redacted = 0
-    for model, ids in records.items():
-        if not ids:
-            continue
-        content_type = ContentType.objects.get_for_model(model)
-        label = model._meta.verbose_name
-        entries = list(
-            LogEntry.objects.filter(content_type=content_type, object_id__in=ids).only(
-                "pk", "object_pk", "changes"
-            )
+    labels = {
+        content_type.pk: model._meta.verbose_name
+        for model, content_type in ContentType.objects.get_for_models(*REGISTERED, *records).items()
+    }
+    entries = list(
+        entries_of_patient(patient_id=patient_id, records=records).only(
+            "pk", "content_type_id", "object_pk", "changes"
         )
-        for entry in entries:
-            changes = entry.changes if isinstance(entry.changes, dict) else {}
-            entry.changes = {field: [ERASED, ERASED] for field in changes} or None
-            entry.changes_text = ""
-            entry.object_repr = f"{label} #{entry.object_pk} {ERASED}"
-            entry.serialized_data = None
-        LogEntry.objects.bulk_update(
-            entries,
-            ["changes", "changes_text", "object_repr", "serialized_data"],
-            batch_size=500,
-        )
-        redacted += len(entries)
+    )
+    for entry in entries:
+        changes = entry.changes if isinstance(entry.changes, dict) else {}
+        entry.changes = {field: [ERASED, ERASED] for field in changes} or None
+        entry.changes_text = ""
+        label = labels.get(entry.content_type_id, "")
+        entry.object_repr = f"{label} #{entry.object_pk} {ERASED}".strip()
+        entry.serialized_data = None
+    LogEntry.objects.bulk_update(
+        entries,
+        ["changes", "changes_text", "object_repr", "serialized_data"],
+        batch_size=500,
+    )
     if actor_ids:
-        LogEntry.objects.filter(actor_id__in=actor_ids).exclude(actor_email=None).update(
-            actor_email=None
-        )
-    return redacted
+        acted = list(LogEntry.objects.filter(actor_id__in=actor_ids).only("pk", "additional_data"))
+        for entry in acted:
+            data = entry.additional_data if isinstance(entry.additional_data, dict) else {}
+            if "actor_username" in data or "actor_name" in data:
+                data.update(actor_username=actor_replacement, actor_name="")
+            entry.additional_data = data or entry.additional_data
+            entry.actor_email = None
+        LogEntry.objects.bulk_update(acted, ["additional_data", "actor_email"], batch_size=500)
+    return len(entries)
 
 
 def log_erasure(

@@ -175,7 +175,14 @@ def test_a_clinicians_read_or_export_of_a_record_is_logged(client, theirs, name,
     assert entry.actor == theirs.clinician
     assert entry.remote_addr == ADDRESS
     assert entry.timestamp >= before
-    assert entry.additional_data == {"access": kind, "page": name}
+    clinician = theirs.clinician
+    assert entry.additional_data == {
+        "access": kind,
+        "page": name,
+        "patient_id": theirs.patient.pk,
+        "actor_username": clinician.username,
+        "actor_name": clinician.get_full_name(),
+    }
 
 
 def test_each_read_is_its_own_entry(client, theirs):
@@ -215,7 +222,9 @@ def test_a_patients_download_of_their_data_is_logged_as_an_export(client, theirs
     assert response.status_code == 200
     entry = _entries(theirs.patient, LogEntry.Action.ACCESS).get()
     assert entry.actor == theirs.patient_user
-    assert entry.additional_data == {"access": "export", "page": name}
+    assert entry.additional_data["access"] == "export"
+    assert entry.additional_data["page"] == name
+    assert entry.additional_data["patient_id"] == theirs.patient.pk
     assert entry.remote_addr == ADDRESS
 
 
