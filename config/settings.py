@@ -215,6 +215,10 @@ EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Home exercise <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# With DEBUG off, a console, in-memory, dummy or file email backend (or a console or
+# in-memory SMS backend) is a system check error and the app refuses to start, unless this
+# is on (a test server that must not deliver). See users/checks.py.
+ALLOW_CONSOLE_BACKENDS = env.bool("ALLOW_CONSOLE_BACKENDS", default=False)
 
 # --- Celery ---------------------------------------------------------------------------
 # With REDIS_URL: Redis. Without: Kombu's file-system transport, which needs no server

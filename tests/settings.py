@@ -22,6 +22,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MEDIA_ROOT = tempfile.mkdtemp(prefix="trigger-media-")
+# Tests deliver nothing (in-memory email, console SMS) with DEBUG off, in this process and
+# in the Celery workers they start; tests/security/test_deploy_check.py checks the refusal.
+ALLOW_CONSOLE_BACKENDS = True
 # Browser tests use plain-HTTP live servers.
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
