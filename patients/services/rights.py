@@ -32,6 +32,7 @@ from users.audit import AuthEvent, auth_events_scrub
 from users.models import User, user_sign_out_everywhere
 
 from ..audit import log_erasure, redact_entries
+from ..exports import neutralise
 from ..models import (
     Alert,
     Assignment,
@@ -46,8 +47,6 @@ from ..models import (
 
 FORMAT = "trigger-home-programs/patient-data/1"
 ERASED_REASON = "The patient's data was erased."
-# Text a spreadsheet would run as a formula ("CSV injection") gets a leading quote.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _when(value: datetime.datetime | datetime.date | datetime.time | None) -> str | None:
@@ -212,8 +211,8 @@ def _cell(value) -> str:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    # Text a spreadsheet would run as a formula ("CSV injection"): patients/exports.py.
+    return neutralise(str(value))
 
 
 def _csv_sections(data: dict) -> list[tuple[str, list[dict]]]:
