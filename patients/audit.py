@@ -7,10 +7,15 @@
   row by row: the dispatcher writes them by the thousand and they hold no personal data.
 - Every read of a patient's record by a clinician, and every export: ``AuditMiddleware``
   writes an ACCESS entry (auditlog's action for reads, the one its ``accessed`` signal
-  writes) when a page in ``ACCESS_LOGGED`` answers 200, naming the actor, the record, the
-  client address and the time, and in ``additional_data`` the page and whether it was a
-  read or an export. Doing it in the middleware keeps the views free of audit code and
-  covers an export added later by adding its URL name here.
+  writes) when a page in ``ACCESS_LOGGED`` answers 200 (to a GET, or to a POST that shows
+  the page again with an error), naming the actor, the record, the client address and
+  the time, and in ``additional_data`` the page and whether it was a read or an export.
+  Doing it in the middleware keeps the views free of audit code and covers an export
+  added later by adding its URL name here. Every clinic page (/clinic/...) is either in
+  ``ACCESS_LOGGED``, lists patients (below), or in ``NOT_A_READ`` with the reason.
+- A page that lists several patients (the dashboard, /clinic/) says whom it showed
+  (``patients_shown``): one ACCESS entry per patient on the page, kind ``list``, written
+  in one query. A patient asking who saw their data finds the dashboard views too.
 - Failed sign-ins by invitation link: the same middleware records them in the sign-in log
   (``users.audit.AuthEvent``), beside allauth's password and code sign-ins.
 - Every entry about a patient's row carries the patient's id in ``additional_data``
@@ -32,7 +37,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from auditlog.cid import set_cid
+from auditlog.cid import get_cid, set_cid
 from auditlog.context import set_extra_data
 from auditlog.middleware import AuditlogMiddleware
 from auditlog.models import LogEntry
@@ -42,7 +47,7 @@ from django.db import models
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 
-from users.audit import AuthEvent, client_ip, record_auth_event
+from users.audit import AuthEvent, actor_snapshot, client_ip, record_auth_event
 
 from .models import (
     Alert,
@@ -57,6 +62,7 @@ from .models import (
 
 READ = "read"
 EXPORT = "export"
+LIST = "list"
 ERASED = "[erased]"
 
 # Which fields of each patient model are not logged, and why.
@@ -95,6 +101,14 @@ def _own_record(request: HttpRequest, kwargs: dict) -> models.Model | None:
     return Patient.objects.filter(user_id=request.user.pk).first()
 
 
+def _assignment_item_from_pk(request: HttpRequest, kwargs: dict) -> models.Model | None:
+    return AssignmentItem.objects.select_related("assignment").filter(pk=kwargs.get("pk")).first()
+
+
+def _patient_of_alert(request: HttpRequest, kwargs: dict) -> models.Model | None:
+    return Patient.objects.filter(alerts__pk=kwargs.get("pk")).first()
+
+
 @dataclass(frozen=True)
 class Access:
     kind: str  # READ or EXPORT
@@ -105,7 +119,14 @@ class Access:
 # the URLconf does not have (yet) is simply never matched.
 ACCESS_LOGGED: dict[str, Access] = {
     "patients:patient_detail": Access(READ, _patient_from_pk),
+    "patients:patient_edit": Access(READ, _patient_from_pk),
+    "patients:assign": Access(READ, _patient_from_pk),
+    "patients:patient_erase": Access(READ, _patient_from_pk),
+    # A refused acknowledgement shows the patient's page again, with the error.
+    "patients:alert_acknowledge": Access(READ, _patient_of_alert),
     "patients:assignment_detail": Access(READ, _assignment_from_pk),
+    "patients:assignment_edit": Access(READ, _assignment_from_pk),
+    "patients:assignment_item_edit": Access(READ, _assignment_item_from_pk),
     "patients:patient_export_csv": Access(EXPORT, _patient_from_pk),
     "patients:patient_export_fhir": Access(EXPORT, _patient_from_pk),
     "patients:export_csv": Access(EXPORT, _patient_from_pk),
@@ -114,6 +135,24 @@ ACCESS_LOGGED: dict[str, Access] = {
     "patients:my_data_json": Access(EXPORT, _own_record),
     "patients:my_data_csv": Access(EXPORT, _own_record),
 }
+
+# Clinic pages that write no read entry, and why (tests/security/test_audit.py checks that
+# every /clinic/ page is here, in ACCESS_LOGGED, or lists patients).
+NOT_A_READ: dict[str, str] = {
+    "patients:clinic": "lists patients: one entry per patient shown (patients_shown)",
+    "patients:patient_create": "a new patient's form: no record shown yet",
+    "patients:patient_invite": "POST only, answered by a redirect to the patient's page",
+    "patients:patient_test_reminder": "POST only, answered by a redirect",
+    "patients:assignment_status": "POST only, answered by a redirect",
+}
+
+SHOWN = "_audit_patients_shown"
+
+
+def patients_shown(request: HttpRequest, patient_ids: list[int]) -> None:
+    """A page that lists patients says whom it showed: when it answers 200, the
+    middleware writes one ACCESS entry per patient (kind ``list``)."""
+    setattr(request, SHOWN, list(patient_ids))
 
 
 def _patient_of(instance: models.Model) -> dict:
@@ -143,13 +182,55 @@ def log_access(
     )
 
 
+def log_list_access(
+    *, request: HttpRequest, patient_ids: list[int], page: str, actor
+) -> list[LogEntry]:
+    """One ACCESS entry per patient a list page showed, written in one query (a bulk
+    insert sends no signal: every field auditlog's context would fill is set here)."""
+    patients = Patient.objects.filter(pk__in=patient_ids).select_related("user")
+    content_type = ContentType.objects.get_for_model(Patient)
+    remote_addr = AuditMiddleware._get_remote_addr(request)
+    cid = get_cid()
+    return LogEntry.objects.bulk_create(
+        [
+            LogEntry(
+                content_type=content_type,
+                object_pk=str(patient.pk),
+                object_id=patient.pk,
+                object_repr=str(patient),
+                action=LogEntry.Action.ACCESS,
+                actor=actor,
+                actor_email=getattr(actor, "email", None) or None,
+                remote_addr=remote_addr,
+                cid=cid,
+                additional_data={
+                    **_patient_of(patient),
+                    "access": LIST,
+                    "page": page,
+                    **actor_snapshot(actor),
+                },
+            )
+            for patient in patients
+        ]
+    )
+
+
+# Methods whose 200 answer shows a page (a POST answered 200 shows it again, with errors).
+SHOWING_METHODS = ("GET", "HEAD", "POST")
+
+
 def _record_access(request: HttpRequest, response: HttpResponse) -> None:
     match = getattr(request, "resolver_match", None)
     user = getattr(request, "user", None)
     if match is None or user is None or not user.is_authenticated:
         return
+    if response.status_code != 200 or request.method not in SHOWING_METHODS:
+        return
+    shown = getattr(request, SHOWN, None)
+    if shown:
+        log_list_access(request=request, patient_ids=shown, page=match.view_name, actor=user)
     access = ACCESS_LOGGED.get(match.view_name)
-    if access is None or response.status_code != 200 or request.method not in ("GET", "HEAD"):
+    if access is None:
         return
     instance = access.record(request, match.kwargs)
     if instance is not None:
