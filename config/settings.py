@@ -62,6 +62,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A NUL character in the address is a 400 (PostgreSQL cannot compare text holding one).
     "users.request_guards.RefuseNulBytesMiddleware",
+    # A body larger than REQUEST_BODY_MAX_BYTES (the admin's uploads: more) is a 413.
+    "users.request_guards.RequestBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -211,6 +213,14 @@ STORAGES = {
 # Library media uploaded by editors: what the admin accepts.
 LIBRARY_IMAGE_MAX_BYTES = env.int("LIBRARY_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)
 LIBRARY_VIDEO_MAX_BYTES = env.int("LIBRARY_VIDEO_MAX_BYTES", default=50 * 1024 * 1024)
+# Request bodies (users.request_guards): larger ones are answered 413 before anything reads
+# them. Every form of the app fits in far less; the admin's library uploads get their own.
+REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=1024 * 1024)
+ADMIN_REQUEST_BODY_MAX_BYTES = env.int(
+    "ADMIN_REQUEST_BODY_MAX_BYTES",
+    default=2 * (LIBRARY_IMAGE_MAX_BYTES + LIBRARY_VIDEO_MAX_BYTES) + REQUEST_BODY_MAX_BYTES,
+)
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
 
 # --- Email ----------------------------------------------------------------------------
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
