@@ -339,7 +339,8 @@ def redact_entries(
     What stays: which kind of record, its id, the action, who did it and when, and the
     names of the fields that changed. What goes: the values, the record's description
     (a patient's name), the serialized copy, and, where the erased person was the actor,
-    their email address and name (the username snapshot becomes ``actor_replacement``).
+    their email address, client address and name (the username snapshot becomes
+    ``actor_replacement``).
     Returns how many entries about the patient were emptied.
     """
     labels = {
@@ -371,7 +372,14 @@ def redact_entries(
                 data.update(actor_username=actor_replacement, actor_name="")
             entry.additional_data = data or entry.additional_data
             entry.actor_email = None
-        LogEntry.objects.bulk_update(acted, ["additional_data", "actor_email"], batch_size=500)
+            # The erased person's own address (their phone's, their home's).
+            entry.remote_addr = None
+            entry.remote_port = None
+        LogEntry.objects.bulk_update(
+            acted,
+            ["additional_data", "actor_email", "remote_addr", "remote_port"],
+            batch_size=500,
+        )
     return len(entries)
 
 

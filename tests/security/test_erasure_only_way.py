@@ -272,8 +272,11 @@ def test_erasure_replaces_the_patients_name_snapshot_on_entries_they_wrote(clien
     user = theirs.patient_user
     first, last = user.first_name, user.last_name
     client.force_login(user)
-    client.post(reverse("patients:pain"), {"score": "3", "note": "fine"})
+    client.post(
+        reverse("patients:pain"), {"score": "3", "note": "fine"}, REMOTE_ADDR="198.51.100.7"
+    )
     assert LogEntry.objects.filter(additional_data__actor_username=user.username).exists()
+    assert LogEntry.objects.filter(actor=user, remote_addr="198.51.100.7").exists()
     client.force_login(theirs.clinician)
 
     client.post(_erase_url(theirs.patient), {"name": theirs.patient.name})
@@ -282,3 +285,5 @@ def test_erasure_replaces_the_patients_name_snapshot_on_entries_they_wrote(clien
     assert first not in trail
     assert last not in trail
     assert f'"actor_username": "{user.username}"' not in trail
+    # Their own address goes too; the clinician's entries keep theirs.
+    assert not LogEntry.objects.filter(actor=user).exclude(remote_addr=None).exists()
