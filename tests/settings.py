@@ -25,6 +25,7 @@ MEDIA_ROOT = tempfile.mkdtemp(prefix="trigger-media-")
 # Tests deliver nothing (in-memory email, console SMS) with DEBUG off, in this process and
 # in the Celery workers they start; tests/security/test_deploy_check.py checks the refusal.
 ALLOW_CONSOLE_BACKENDS = True
+SILENCED_SYSTEM_CHECKS = ["users.W001", "patients.W001"]  # "allowed, but delivers nothing"
 # Browser tests use plain-HTTP live servers.
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False

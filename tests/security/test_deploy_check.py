@@ -144,6 +144,23 @@ def test_an_operator_may_allow_console_backends_and_is_warned():
     assert "patients.W001" in result.stderr
 
 
+def test_the_worker_refuses_to_start_with_a_console_backend_in_production(settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from config.celery import _refuse_unsafe_backends
+
+    settings.DEBUG = False
+    settings.ALLOW_CONSOLE_BACKENDS = False
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.SMS_BACKEND = "patients.sms.ConsoleSmsBackend"
+
+    with pytest.raises(ImproperlyConfigured, match="SMS_BACKEND"):
+        _refuse_unsafe_backends()
+
+    settings.SMS_BACKEND = "patients.sms.TwilioSmsBackend"
+    _refuse_unsafe_backends()  # delivering backends: the worker starts
+
+
 @pytest.mark.parametrize(
     ("name", "value", "check_id"),
     [
