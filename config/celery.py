@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 from celery import Celery
+from celery.signals import worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -22,3 +23,15 @@ def _make_filesystem_broker_folders(sender: Celery, **kwargs) -> None:
         for key in _FILESYSTEM_FOLDERS:
             if options.get(key):
                 Path(options[key]).mkdir(parents=True, exist_ok=True)
+
+
+@worker_init.connect
+def _refuse_unsafe_backends(**kwargs) -> None:
+    """The worker sends the reminders: it refuses to start with a console or in-memory
+    email or SMS backend in production, as the web process does (users/checks.py)."""
+    import django
+
+    django.setup()
+    from users.checks import refuse_unsafe_backends
+
+    refuse_unsafe_backends()

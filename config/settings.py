@@ -62,11 +62,15 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A NUL character in the address is a 400 (PostgreSQL cannot compare text holding one).
     "users.request_guards.RefuseNulBytesMiddleware",
+    # A body larger than REQUEST_BODY_MAX_BYTES (the admin's uploads: more) is a 413.
+    "users.request_guards.RequestBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # No page is stored by a browser or proxy unless it says so itself (users.middleware).
+    "users.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "users.middleware.SessionExpiryMiddleware",
@@ -209,12 +213,24 @@ STORAGES = {
 # Library media uploaded by editors: what the admin accepts.
 LIBRARY_IMAGE_MAX_BYTES = env.int("LIBRARY_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)
 LIBRARY_VIDEO_MAX_BYTES = env.int("LIBRARY_VIDEO_MAX_BYTES", default=50 * 1024 * 1024)
+# Request bodies (users.request_guards): larger ones are answered 413 before anything reads
+# them. Every form of the app fits in far less; the admin's library uploads get their own.
+REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=1024 * 1024)
+ADMIN_REQUEST_BODY_MAX_BYTES = env.int(
+    "ADMIN_REQUEST_BODY_MAX_BYTES",
+    default=2 * (LIBRARY_IMAGE_MAX_BYTES + LIBRARY_VIDEO_MAX_BYTES) + REQUEST_BODY_MAX_BYTES,
+)
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
 
 # --- Email ----------------------------------------------------------------------------
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Home exercise <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# With DEBUG off, a console, in-memory, dummy or file email backend (or a console or
+# in-memory SMS backend) is a system check error and the app refuses to start, unless this
+# is on (a test server that must not deliver). See users/checks.py.
+ALLOW_CONSOLE_BACKENDS = env.bool("ALLOW_CONSOLE_BACKENDS", default=False)
 
 # --- Celery ---------------------------------------------------------------------------
 # With REDIS_URL: Redis. Without: Kombu's file-system transport, which needs no server

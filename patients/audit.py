@@ -7,14 +7,26 @@
   row by row: the dispatcher writes them by the thousand and they hold no personal data.
 - Every read of a patient's record by a clinician, and every export: ``AuditMiddleware``
   writes an ACCESS entry (auditlog's action for reads, the one its ``accessed`` signal
-  writes) when a page in ``ACCESS_LOGGED`` answers 200, naming the actor, the record, the
-  client address and the time, and in ``additional_data`` the page and whether it was a
-  read or an export. Doing it in the middleware keeps the views free of audit code and
-  covers an export added later by adding its URL name here.
+  writes) when a page in ``ACCESS_LOGGED`` answers 200 (to a GET, or to a POST that shows
+  the page again with an error), naming the actor, the record, the client address and
+  the time, and in ``additional_data`` the page and whether it was a read or an export.
+  Doing it in the middleware keeps the views free of audit code and covers an export
+  added later by adding its URL name here. Every clinic page (/clinic/...) is either in
+  ``ACCESS_LOGGED``, lists patients (below), or in ``NOT_A_READ`` with the reason.
+- A page that lists several patients (the dashboard, /clinic/) says whom it showed
+  (``patients_shown``): one ACCESS entry per patient on the page, kind ``list``, written
+  in one query. A patient asking who saw their data finds the dashboard views too.
 - Failed sign-ins by invitation link: the same middleware records them in the sign-in log
   (``users.audit.AuthEvent``), beside allauth's password and code sign-ins.
+- Every entry about a patient's row carries the patient's id in ``additional_data``
+  (``patient_id``, from each model's ``get_additional_data``), and every entry with an
+  actor a snapshot of the actor's username and name (users.audit): deleting an account
+  never blanks who did what.
 - Erasure (``patients.services.rights.patient_erase``): one DELETE entry with counts and
-  ids only, and the earlier entries about the erased records emptied of their content.
+  ids only, and every earlier entry about the patient emptied of its content: the entries
+  of the rows erased, and of rows deleted before (an undone exercise log), found by the
+  ``patient_id`` they carry or, for entries written before it was recorded, by the patient
+  or program their changes point at.
 
 The trail is append-only for everyone else: the admin shows it read-only (users.admin),
 and no code but the erasure rewrites an entry.
@@ -25,16 +37,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from auditlog.cid import set_cid
+from auditlog.cid import get_cid, set_cid
 from auditlog.context import set_extra_data
 from auditlog.middleware import AuditlogMiddleware
 from auditlog.models import LogEntry
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 
-from users.audit import AuthEvent, client_ip, record_auth_event
+from users.audit import AuthEvent, actor_snapshot, client_ip, record_auth_event
 
 from .models import (
     Alert,
@@ -49,6 +62,7 @@ from .models import (
 
 READ = "read"
 EXPORT = "export"
+LIST = "list"
 ERASED = "[erased]"
 
 # Which fields of each patient model are not logged, and why.
@@ -87,6 +101,14 @@ def _own_record(request: HttpRequest, kwargs: dict) -> models.Model | None:
     return Patient.objects.filter(user_id=request.user.pk).first()
 
 
+def _assignment_item_from_pk(request: HttpRequest, kwargs: dict) -> models.Model | None:
+    return AssignmentItem.objects.select_related("assignment").filter(pk=kwargs.get("pk")).first()
+
+
+def _patient_of_alert(request: HttpRequest, kwargs: dict) -> models.Model | None:
+    return Patient.objects.filter(alerts__pk=kwargs.get("pk")).first()
+
+
 @dataclass(frozen=True)
 class Access:
     kind: str  # READ or EXPORT
@@ -97,7 +119,14 @@ class Access:
 # the URLconf does not have (yet) is simply never matched.
 ACCESS_LOGGED: dict[str, Access] = {
     "patients:patient_detail": Access(READ, _patient_from_pk),
+    "patients:patient_edit": Access(READ, _patient_from_pk),
+    "patients:assign": Access(READ, _patient_from_pk),
+    "patients:patient_erase": Access(READ, _patient_from_pk),
+    # A refused acknowledgement shows the patient's page again, with the error.
+    "patients:alert_acknowledge": Access(READ, _patient_of_alert),
     "patients:assignment_detail": Access(READ, _assignment_from_pk),
+    "patients:assignment_edit": Access(READ, _assignment_from_pk),
+    "patients:assignment_item_edit": Access(READ, _assignment_item_from_pk),
     "patients:patient_export_csv": Access(EXPORT, _patient_from_pk),
     "patients:patient_export_fhir": Access(EXPORT, _patient_from_pk),
     "patients:export_csv": Access(EXPORT, _patient_from_pk),
@@ -106,6 +135,29 @@ ACCESS_LOGGED: dict[str, Access] = {
     "patients:my_data_json": Access(EXPORT, _own_record),
     "patients:my_data_csv": Access(EXPORT, _own_record),
 }
+
+# Clinic pages that write no read entry, and why (tests/security/test_audit.py checks that
+# every /clinic/ page is here, in ACCESS_LOGGED, or lists patients).
+NOT_A_READ: dict[str, str] = {
+    "patients:clinic": "lists patients: one entry per patient shown (patients_shown)",
+    "patients:patient_create": "a new patient's form: no record shown yet",
+    "patients:patient_invite": "POST only, answered by a redirect to the patient's page",
+    "patients:patient_test_reminder": "POST only, answered by a redirect",
+    "patients:assignment_status": "POST only, answered by a redirect",
+}
+
+SHOWN = "_audit_patients_shown"
+
+
+def patients_shown(request: HttpRequest, patient_ids: list[int]) -> None:
+    """A page that lists patients says whom it showed: when it answers 200, the
+    middleware writes one ACCESS entry per patient (kind ``list``)."""
+    setattr(request, SHOWN, list(patient_ids))
+
+
+def _patient_of(instance: models.Model) -> dict:
+    get_additional_data = getattr(instance, "get_additional_data", None)
+    return get_additional_data() if callable(get_additional_data) else {}
 
 
 def log_access(
@@ -126,8 +178,45 @@ def log_access(
         actor=actor,
         actor_email=getattr(actor, "email", None) or None,
         remote_addr=remote_addr,
-        additional_data={"access": kind, "page": page},
+        additional_data={**_patient_of(instance), "access": kind, "page": page},
     )
+
+
+def log_list_access(
+    *, request: HttpRequest, patient_ids: list[int], page: str, actor
+) -> list[LogEntry]:
+    """One ACCESS entry per patient a list page showed, written in one query (a bulk
+    insert sends no signal: every field auditlog's context would fill is set here)."""
+    patients = Patient.objects.filter(pk__in=patient_ids).select_related("user")
+    content_type = ContentType.objects.get_for_model(Patient)
+    remote_addr = AuditMiddleware._get_remote_addr(request)
+    cid = get_cid()
+    return LogEntry.objects.bulk_create(
+        [
+            LogEntry(
+                content_type=content_type,
+                object_pk=str(patient.pk),
+                object_id=patient.pk,
+                object_repr=str(patient),
+                action=LogEntry.Action.ACCESS,
+                actor=actor,
+                actor_email=getattr(actor, "email", None) or None,
+                remote_addr=remote_addr,
+                cid=cid,
+                additional_data={
+                    **_patient_of(patient),
+                    "access": LIST,
+                    "page": page,
+                    **actor_snapshot(actor),
+                },
+            )
+            for patient in patients
+        ]
+    )
+
+
+# Methods whose 200 answer shows a page (a POST answered 200 shows it again, with errors).
+SHOWING_METHODS = ("GET", "HEAD", "POST")
 
 
 def _record_access(request: HttpRequest, response: HttpResponse) -> None:
@@ -135,8 +224,13 @@ def _record_access(request: HttpRequest, response: HttpResponse) -> None:
     user = getattr(request, "user", None)
     if match is None or user is None or not user.is_authenticated:
         return
+    if response.status_code != 200 or request.method not in SHOWING_METHODS:
+        return
+    shown = getattr(request, SHOWN, None)
+    if shown:
+        log_list_access(request=request, patient_ids=shown, page=match.view_name, actor=user)
     access = ACCESS_LOGGED.get(match.view_name)
-    if access is None or response.status_code != 200 or request.method not in ("GET", "HEAD"):
+    if access is None:
         return
     instance = access.record(request, match.kwargs)
     if instance is not None:
@@ -194,42 +288,99 @@ class AuditMiddleware(AuditlogMiddleware):
 # --- Erasure ---------------------------------------------------------------------------------
 
 
-def redact_entries(*, records: dict[type[models.Model], list[int]], actor_ids: list[int]) -> int:
-    """Empty the earlier audit entries about erased records of their content.
+# Models whose rows point at the patient directly, and those that point at a program.
+POINT_AT_PATIENT = (Assignment, ExerciseLog, PainLog, Alert, Invitation)
+POINT_AT_ASSIGNMENT = (AssignmentItem, ReminderSchedule)
+
+
+def _pointing_at(field: str, ids: list[int]) -> Q:
+    """Entries whose changes set or cleared ``field`` to one of ``ids`` (auditlog writes
+    a foreign key as its id, old value first)."""
+    values = [*ids, *(str(pk) for pk in ids)]
+    return Q(**{f"changes__{field}__0__in": values}) | Q(**{f"changes__{field}__1__in": values})
+
+
+def entries_of_patient(
+    *, patient_id: int, records: dict[type[models.Model], list[int]]
+) -> models.QuerySet:
+    """Every audit entry about the patient: of the rows in ``records`` (which exist now),
+    of every row that carried the patient's id, and, for entries written before the id was
+    recorded, of rows whose changes pointed at the patient or at one of their programs."""
+    types = ContentType.objects.get_for_models(*REGISTERED, *records)
+    query = Q(additional_data__patient_id=patient_id)
+    for model, ids in records.items():
+        if ids:
+            query |= Q(content_type=types[model], object_id__in=ids)
+    query |= Q(content_type__in=[types[m] for m in POINT_AT_PATIENT]) & _pointing_at(
+        "patient", [patient_id]
+    )
+    found = LogEntry.objects.filter(query)
+    assignment_ids = set(records.get(Assignment, [])) | set(
+        found.filter(content_type=types[Assignment])
+        .exclude(object_id=None)
+        .values_list("object_id", flat=True)
+    )
+    if assignment_ids:
+        query |= Q(content_type__in=[types[m] for m in POINT_AT_ASSIGNMENT]) & _pointing_at(
+            "assignment", sorted(assignment_ids)
+        )
+    return LogEntry.objects.filter(query)
+
+
+def redact_entries(
+    *,
+    patient_id: int,
+    records: dict[type[models.Model], list[int]],
+    actor_ids: list[int],
+    actor_replacement: str,
+) -> int:
+    """Empty the earlier audit entries about an erased patient of their content.
 
     What stays: which kind of record, its id, the action, who did it and when, and the
     names of the fields that changed. What goes: the values, the record's description
-    (a patient's name), the serialized copy, and the erased person's own email address
-    where they were the actor. Returns how many entries were emptied.
+    (a patient's name), the serialized copy, and, where the erased person was the actor,
+    their email address, client address and name (the username snapshot becomes
+    ``actor_replacement``).
+    Returns how many entries about the patient were emptied.
     """
-    redacted = 0
-    for model, ids in records.items():
-        if not ids:
-            continue
-        content_type = ContentType.objects.get_for_model(model)
-        label = model._meta.verbose_name
-        entries = list(
-            LogEntry.objects.filter(content_type=content_type, object_id__in=ids).only(
-                "pk", "object_pk", "changes"
-            )
+    labels = {
+        content_type.pk: model._meta.verbose_name
+        for model, content_type in ContentType.objects.get_for_models(*REGISTERED, *records).items()
+    }
+    entries = list(
+        entries_of_patient(patient_id=patient_id, records=records).only(
+            "pk", "content_type_id", "object_pk", "changes"
         )
-        for entry in entries:
-            changes = entry.changes if isinstance(entry.changes, dict) else {}
-            entry.changes = {field: [ERASED, ERASED] for field in changes} or None
-            entry.changes_text = ""
-            entry.object_repr = f"{label} #{entry.object_pk} {ERASED}"
-            entry.serialized_data = None
+    )
+    for entry in entries:
+        changes = entry.changes if isinstance(entry.changes, dict) else {}
+        entry.changes = {field: [ERASED, ERASED] for field in changes} or None
+        entry.changes_text = ""
+        label = labels.get(entry.content_type_id, "")
+        entry.object_repr = f"{label} #{entry.object_pk} {ERASED}".strip()
+        entry.serialized_data = None
+    LogEntry.objects.bulk_update(
+        entries,
+        ["changes", "changes_text", "object_repr", "serialized_data"],
+        batch_size=500,
+    )
+    if actor_ids:
+        acted = list(LogEntry.objects.filter(actor_id__in=actor_ids).only("pk", "additional_data"))
+        for entry in acted:
+            data = entry.additional_data if isinstance(entry.additional_data, dict) else {}
+            if "actor_username" in data or "actor_name" in data:
+                data.update(actor_username=actor_replacement, actor_name="")
+            entry.additional_data = data or entry.additional_data
+            entry.actor_email = None
+            # The erased person's own address (their phone's, their home's).
+            entry.remote_addr = None
+            entry.remote_port = None
         LogEntry.objects.bulk_update(
-            entries,
-            ["changes", "changes_text", "object_repr", "serialized_data"],
+            acted,
+            ["additional_data", "actor_email", "remote_addr", "remote_port"],
             batch_size=500,
         )
-        redacted += len(entries)
-    if actor_ids:
-        LogEntry.objects.filter(actor_id__in=actor_ids).exclude(actor_email=None).update(
-            actor_email=None
-        )
-    return redacted
+    return len(entries)
 
 
 def log_erasure(

@@ -1,9 +1,13 @@
 """A patient's record for other software: a CSV of every log, and a FHIR R4 Bundle.
 
 CSV: one row per pain log and per exercise session logged, oldest first, in the patient's
-local time. Text a patient typed (notes, reasons) is data, never a formula: a cell that
-starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed with a single
-quote, which spreadsheet programs show as text (OWASP, "CSV injection").
+local time. Text a patient typed (notes, reasons) is data, never a formula (OWASP, "CSV
+injection"): ``neutralise`` puts a single quote, which spreadsheet programs show as text,
+before a cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, and
+before each such character that follows a separator inside the cell (``,`` or ``;``, a tab
+or a line break, then optional spaces): a spreadsheet that splits on semicolons ignores
+the quoting of a comma-separated file and would start a new cell there. The patient's own
+download (patients.services.rights) uses the same function.
 
 FHIR: a Bundle of type "collection" holding the Patient, each pain score as an Observation
 coded LOINC 72514-3 (shared/CLINICAL.md, exports) and each program as a CarePlan. Entries
@@ -16,6 +20,7 @@ from __future__ import annotations
 import csv
 import datetime
 import heapq
+import re
 import uuid
 import zoneinfo
 from collections.abc import Iterable, Iterator
@@ -27,6 +32,8 @@ from django.utils.translation import gettext as _
 from .models import Assignment, ExerciseLog, PainLog, Patient
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A formula character after a separator (comma, semicolon, tab, line break) and spaces.
+_FORMULA_AFTER_SEPARATOR = re.compile(r"([,;\t\r\n][ ]*)(?=[=+\-@])")
 
 LOINC = "http://loinc.org"
 PAIN_LOINC = "72514-3"
@@ -54,11 +61,16 @@ def export_filename(patient: Patient, suffix: str, today: datetime.date | None =
 
 
 def neutralise(value):
-    """A cell as written to the CSV: text that a spreadsheet would run as a formula gets a
-    leading single quote; numbers and empty cells are left alone."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    """A cell as written to a CSV: text that a spreadsheet would run as a formula, whether
+    it splits on commas or on semicolons, gets a single quote before each formula
+    character that starts the cell or follows a separator; numbers and empty cells are
+    left alone."""
+    if not isinstance(value, str):
+        return value
+    text = _FORMULA_AFTER_SEPARATOR.sub(r"\1'", value)
+    if text.lstrip(" ").startswith(FORMULA_STARTS):
+        text = "'" + text
+    return text
 
 
 def _yes_no(value: bool | None) -> str:

@@ -35,6 +35,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MEDIA_ROOT = _temporary_folder("TRIGGER_TEST_MEDIA_ROOT", "trigger-media-")
+# Tests deliver nothing (in-memory email, console SMS) with DEBUG off, in this process and
+# in the Celery workers they start; tests/security/test_deploy_check.py checks the refusal.
+ALLOW_CONSOLE_BACKENDS = True
+SILENCED_SYSTEM_CHECKS = ["users.W001", "patients.W001"]  # "allowed, but delivers nothing"
 # Browser tests use plain-HTTP live servers.
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False

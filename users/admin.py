@@ -6,17 +6,27 @@ does not list them.
 
 The audit trail (auditlog's log entries and our sign-in log) is shown to administrators
 only, read-only for everyone, superusers included: no add, change or delete.
+
+Deleting an account the other apps refuse to lose that way (a patient's: erasure is the
+only way a patient leaves) is refused on the delete page and by "delete selected", with
+the link the refusing app gives (users.deletion).
 """
+
+import logging
 
 from auditlog.admin import LogEntryAdmin as AuditlogLogEntryAdmin
 from auditlog.models import LogEntry
 from django.contrib import admin
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .audit import AuthEvent
+from .deletion import deletion_refusals
 from .models import Practice, User
+
+logger = logging.getLogger(__name__)
 
 STAFF_ROLES = frozenset({User.Role.EDITOR, User.Role.ADMIN})
 
@@ -59,6 +69,23 @@ class UserAdmin(DjangoUserAdmin):
     list_select_related = ("practice",)
     autocomplete_fields = ("practice",)
 
+    def get_deleted_objects(self, objs, request):
+        """Django's list of what a deletion takes with it, plus the refusals of the other
+        apps as "protected" lines: any protected line refuses the whole deletion, on the
+        delete page and in "delete selected" alike."""
+        to_delete, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        refusals = deletion_refusals(objs)
+        if refusals:
+            protected = [*refusals, *protected]
+            if request.method == "POST":
+                logger.warning(
+                    "admin delete of users %s by user %s refused: %d refusal(s)",
+                    [user.pk for user in objs],
+                    request.user.pk,
+                    len(refusals),
+                )
+        return to_delete, model_count, perms_needed, protected
+
 
 @admin.register(Practice)
 class PracticeAdmin(admin.ModelAdmin):
@@ -100,12 +127,29 @@ class ReadOnlyAuditAdmin(admin.ModelAdmin):
 
 @admin.register(AuthEvent)
 class AuthEventAdmin(ReadOnlyAuditAdmin):
-    list_display = ("created_at", "kind", "user", "attempted_login", "remote_addr", "via")
+    list_display = (
+        "created_at",
+        "kind",
+        "user",
+        "username",
+        "attempted_login",
+        "remote_addr",
+        "via",
+    )
     list_filter = ("kind", "via")
-    search_fields = ("user__username", "attempted_login", "remote_addr")
+    search_fields = ("username", "attempted_login", "remote_addr")
     list_select_related = ("user",)
     date_hierarchy = "created_at"
-    fields = ("created_at", "kind", "user", "attempted_login", "remote_addr", "via", "user_agent")
+    fields = (
+        "created_at",
+        "kind",
+        "user",
+        "username",
+        "attempted_login",
+        "remote_addr",
+        "via",
+        "user_agent",
+    )
     readonly_fields = fields
 
 
@@ -130,3 +174,14 @@ class LogEntryAdmin(ReadOnlyAuditAdmin, AuditlogLogEntryAdmin):
         (None, {"fields": ["created", "user_url", "resource_url", "cid", "remote_addr"]}),
         (_("Changes"), {"fields": ["action", "msg", "additional_data"]}),
     ]
+
+    @admin.display(description=_("User"))
+    def user_url(self, obj):
+        """The actor's account, or, once it is deleted, the name kept on the entry."""
+        if obj.actor_id is not None:
+            return super().user_url(obj)
+        data = obj.additional_data if isinstance(obj.additional_data, dict) else {}
+        name = data.get("actor_username") or obj.actor_email
+        if name:
+            return format_html("{} ({})", name, _("deleted"))
+        return _("system")

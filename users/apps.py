@@ -8,7 +8,7 @@ class UsersConfig(AppConfig):
 
     def ready(self) -> None:
         # The sign-in log (users.audit.AuthEvent) and the account changes in the audit trail.
-        from . import audit
+        from . import audit, checks  # noqa: F401 (checks registers itself)
 
         audit.register_user_model()
         audit.connect_receivers()

@@ -5,7 +5,9 @@ Changes to data and reads of patient records go to django-auditlog's ``LogEntry`
 because a failed sign-in for a name that matches no account has no object for a
 ``LogEntry`` to point at.
 
-Who: the account (when one matched) or, for an unknown account, the name that was typed.
+Who: the account (when one matched), with a snapshot of its username taken when the event
+is written (the account may be deleted later: the event still says whose it was), or, for
+an unknown account, the name that was typed.
 When: ``created_at``. From where: the client address (behind a proxy, the address that
 ``TRUSTED_PROXY_COUNT`` designates, as for the rate limits) and the browser's user agent.
 How: the page that handled it (``via``: allauth's login, the code login, the two-factor
@@ -21,6 +23,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower, Trim
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -58,6 +61,9 @@ class AuthEvent(models.Model):
         related_name="+",
         verbose_name=_("account"),
     )
+    # The account's username when the event was written: deleting the account later sets
+    # ``user`` to NULL, and this still says whose sign-in it was.
+    username = models.CharField(_("username"), max_length=150, blank=True)
     # Only for a failed sign-in that matched no account: what was typed, so that guessing
     # at many names shows. Empty when the account is known (``user`` says who).
     attempted_login = models.CharField(_("name typed"), max_length=MAX_LOGIN_LENGTH, blank=True)
@@ -76,7 +82,7 @@ class AuthEvent(models.Model):
         indexes = [models.Index(fields=["user", "-created_at"], name="users_authevent_user_idx")]
 
     def __str__(self) -> str:
-        who = self.user or self.attempted_login or "?"
+        who = self.user or self.username or self.attempted_login or "?"
         return f"{self.get_kind_display()}: {who} {self.created_at:%Y-%m-%d %H:%M:%S}"
 
     def save(self, *args, **kwargs) -> None:
@@ -131,11 +137,78 @@ def record_auth_event(
     return AuthEvent.objects.create(
         kind=kind,
         user=user,
+        username=user.get_username() if user is not None else "",
         attempted_login="" if user is not None else _clean(attempted_login, MAX_LOGIN_LENGTH),
         via=via if via is not None else _via(request),
         remote_addr=client_ip(request),
         user_agent=_clean(meta.get("HTTP_USER_AGENT", ""), MAX_USER_AGENT_LENGTH),
     )
+
+
+def auth_events_scrub(*, user, replacement_username: str) -> int:
+    """Empty the sign-in events of a person being erased, keeping who, when and what kind.
+
+    The one exception to "append-only": erasure. Events of the account lose the client
+    address and browser, and their username snapshot becomes ``replacement_username``.
+    Failed sign-ins that matched no account but where the account's username or email
+    was typed (any case, surrounding spaces) lose the name typed, address and browser.
+    Call it before the account's username and email are emptied. Returns how many events
+    were scrubbed."""
+    typed = [value.strip().lower() for value in (user.username, user.email) if value.strip()]
+    own = models.QuerySet(AuthEvent).filter(user=user)
+    by_name = (
+        models.QuerySet(AuthEvent)
+        .filter(user=None)
+        .annotate(typed=Lower(Trim("attempted_login")))
+        .filter(typed__in=typed)
+    )
+    scrubbed = own.update(
+        username=replacement_username, attempted_login="", remote_addr=None, user_agent=""
+    )
+    if typed:
+        scrubbed += (
+            models.QuerySet(AuthEvent)
+            .filter(pk__in=by_name.values("pk"))
+            .update(attempted_login="", remote_addr=None, user_agent="")
+        )
+    return scrubbed
+
+
+# --- The actor's name on every audit entry -------------------------------------------------
+
+
+def _context_actor():
+    """The signed-in user auditlog's middleware put in its context, if any."""
+    from auditlog.context import auditlog_value
+
+    try:
+        actor = auditlog_value.get().get("actor")
+    except LookupError:
+        return None
+    return actor if getattr(actor, "pk", None) is not None else None
+
+
+def actor_snapshot(user) -> dict[str, str]:
+    return {"actor_username": user.get_username(), "actor_name": user.get_full_name()}
+
+
+def on_log_entry_pre_save(sender, instance, **kwargs) -> None:
+    """Every new audit entry with an actor keeps the actor's username and name in
+    ``additional_data``: deleting the account sets ``actor`` to NULL, and the trail still
+    says who did it. (auditlog's ``actor_email`` is empty for an account without one.)"""
+    if not instance._state.adding:
+        return
+    actor = instance.actor if instance.actor_id is not None else _context_actor()
+    if actor is None:
+        return
+    data = instance.additional_data
+    if data is None:
+        data = {}
+    elif not isinstance(data, dict):
+        data = {"data": data}
+    for key, value in actor_snapshot(actor).items():
+        data.setdefault(key, value)
+    instance.additional_data = data
 
 
 # --- Signal receivers (connected in users.apps.UsersConfig.ready) --------------------------
@@ -187,7 +260,9 @@ def on_mfa_authentication_failed(sender, request, user, **kwargs) -> None:
 def connect_receivers() -> None:
     from allauth.account.signals import login_code_rejected
     from allauth.mfa.signals import authentication_failed
+    from auditlog.models import LogEntry
     from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+    from django.db.models.signals import pre_save
 
     user_logged_in.connect(on_user_logged_in, dispatch_uid="users.audit.logged_in")
     user_logged_out.connect(on_user_logged_out, dispatch_uid="users.audit.logged_out")
@@ -195,6 +270,9 @@ def connect_receivers() -> None:
     login_code_rejected.connect(on_login_code_rejected, dispatch_uid="users.audit.code_rejected")
     authentication_failed.connect(
         on_mfa_authentication_failed, dispatch_uid="users.audit.mfa_failed"
+    )
+    pre_save.connect(
+        on_log_entry_pre_save, sender=LogEntry, dispatch_uid="users.audit.actor_snapshot"
     )
 
 

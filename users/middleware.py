@@ -88,3 +88,23 @@ class MfaRequiredMiddleware:
         if request.path.startswith(exempt):
             return False
         return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store, private`` on every response that sets no cache header of
+    its own: the app's pages hold personal data (a patient's day, a clinician's patient
+    list, exports), and neither a shared computer's back button nor a proxy may keep them.
+
+    Responses that choose their own caching keep it: the PWA manifest, the offline page
+    and the service worker (patients/views/pwa.py). Static files never get here: WhiteNoise
+    answers them earlier in the middleware list, with its own long-lived headers.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "no-store, private"
+        return response

@@ -70,6 +70,11 @@ class Alert(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.message}"
 
+    def get_additional_data(self) -> dict:
+        # Written on each audit entry of this row: the erasure finds the entries of the
+        # patient's rows by it, even of rows deleted long before (patients/audit.py).
+        return {"patient_id": self.patient_id}
+
     @property
     def is_open(self) -> bool:
         return self.acknowledged_at is None

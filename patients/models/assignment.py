@@ -65,6 +65,11 @@ class Assignment(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("patients:assignment_detail", kwargs={"pk": self.pk})
 
+    def get_additional_data(self) -> dict:
+        # Written on each audit entry of this row: the erasure finds the entries of the
+        # patient's rows by it, even of rows deleted long before (patients/audit.py).
+        return {"patient_id": self.patient_id}
+
     def is_current_on(self, day) -> bool:
         return (
             self.status == self.Status.ACTIVE
@@ -83,3 +88,8 @@ class AssignmentItem(CopiedItem):
         verbose_name = _("assigned item")
         verbose_name_plural = _("assigned items")
         constraints = dosage_constraints("patients_assignmentitem")
+
+    def get_additional_data(self) -> dict:
+        # Written on each audit entry of this row: the erasure finds the entries of the
+        # patient's rows by it, even of rows deleted long before (patients/audit.py).
+        return {"patient_id": self.assignment.patient_id}

@@ -53,6 +53,11 @@ class Invitation(models.Model):
     def __str__(self) -> str:
         return f"{self.patient} {self.created_at:%Y-%m-%d %H:%M} ({self.status})"
 
+    def get_additional_data(self) -> dict:
+        # Written on each audit entry of this row: the erasure finds the entries of the
+        # patient's rows by it, even of rows deleted long before (patients/audit.py).
+        return {"patient_id": self.patient_id}
+
     @property
     def status(self) -> str:
         if self.used_at is not None:

@@ -73,6 +73,11 @@ class ExerciseLog(models.Model):
     def __str__(self) -> str:
         return f"{self.item} {self.performed_on} ({self.status})"
 
+    def get_additional_data(self) -> dict:
+        # Written on each audit entry of this row: the erasure finds the entries of the
+        # patient's rows by it, even of rows deleted long before (patients/audit.py).
+        return {"patient_id": self.patient_id}
+
 
 class PainLog(models.Model):
     """A pain score on the 0–10 numeric rating scale, with where, when, and the safety
@@ -136,6 +141,11 @@ class PainLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.score}/10 {self.recorded_for:%Y-%m-%d %H:%M}"
+
+    def get_additional_data(self) -> dict:
+        # Written on each audit entry of this row: the erasure finds the entries of the
+        # patient's rows by it, even of rows deleted long before (patients/audit.py).
+        return {"patient_id": self.patient_id}
 
     @property
     def has_red_flag(self) -> bool:

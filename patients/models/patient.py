@@ -17,10 +17,15 @@ class PatientQuerySet(models.QuerySet):
 
 
 class Patient(models.Model):
-    """The patient record. ``user`` is the login the patient signs in with."""
+    """The patient record. ``user`` is the login the patient signs in with.
+
+    The account cannot be deleted while the record exists (PROTECT): erasure
+    (patients.services.rights.patient_erase) is the only way a patient leaves, because a
+    cascade would copy the health data into audit entries that nothing redacts.
+    """
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="patient_record"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="patient_record"
     )
     clinician = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -47,6 +52,10 @@ class Patient(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("patients:patient_detail", kwargs={"pk": self.pk})
+
+    def get_additional_data(self) -> dict:
+        # Written on each audit entry of the record: the erasure finds them by it.
+        return {"patient_id": self.pk}
 
     @property
     def name(self) -> str:

@@ -60,6 +60,11 @@ class ReminderSchedule(models.Model):
     def __str__(self) -> str:
         return f"{self.local_time:%H:%M} {weekdays.describe(self.weekdays)}"
 
+    def get_additional_data(self) -> dict:
+        # Written on each audit entry of this row: the erasure finds the entries of the
+        # patient's rows by it, even of rows deleted long before (patients/audit.py).
+        return {"patient_id": self.assignment.patient_id}
+
     def next_occurrence_after(self, moment: datetime.datetime) -> datetime.datetime | None:
         """The next time this reminder is due after ``moment`` (UTC), in the patient's zone,
         within the assignment's dates."""

@@ -28,10 +28,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from programs import weekdays
-from users.audit import AuthEvent
+from users.audit import AuthEvent, auth_events_scrub
 from users.models import User, user_sign_out_everywhere
 
 from ..audit import log_erasure, redact_entries
+from ..exports import neutralise
 from ..models import (
     Alert,
     Assignment,
@@ -46,8 +47,6 @@ from ..models import (
 
 FORMAT = "trigger-home-programs/patient-data/1"
 ERASED_REASON = "The patient's data was erased."
-# Text a spreadsheet would run as a formula ("CSV injection") gets a leading quote.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _when(value: datetime.datetime | datetime.date | datetime.time | None) -> str | None:
@@ -212,8 +211,8 @@ def _cell(value) -> str:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    # Text a spreadsheet would run as a formula ("CSV injection"): patients/exports.py.
+    return neutralise(str(value))
 
 
 def _csv_sections(data: dict) -> list[tuple[str, list[dict]]]:
@@ -284,7 +283,10 @@ def patient_erase(*, patient: Patient, erased_by: User, remote_addr: str | None 
        next due time (a dispatcher or worker running meanwhile finds nothing to send);
     2. the record and everything under it (programs, exercise and pain logs, alerts,
        reminders, invitations) are deleted, without copying them into the audit trail;
-    3. the earlier audit entries about those rows are emptied of their content;
+    3. every earlier audit entry about the patient is emptied of its content (those rows,
+       and rows deleted before), and every sign-in event of the account (and failed ones
+       where its username or address was typed) loses the address, browser and name
+       typed, keeping who, when and what kind;
     4. the account is kept, emptied: username ``erased-<id>``, no name, no email, no
        password, inactive, signed out everywhere, its email addresses and two-factor
        devices deleted;
@@ -313,11 +315,14 @@ def patient_erase(*, patient: Patient, erased_by: User, remote_addr: str | None 
         User: [user.pk],
     }
     patient_id, user_id = patient.pk, user.pk
+    erased_username = f"erased-{user_id}"
+    # Before the username and address are emptied: the scrub finds events by them.
+    auth_events_scrub(user=user, replacement_username=erased_username)
 
     # The deletion would otherwise copy every deleted value into a DELETE entry.
     with disable_auditlog():
         _total, deleted = patient.delete()
-        user.username = f"erased-{user_id}"
+        user.username = erased_username
         user.first_name = user.last_name = user.email = ""
         user.set_unusable_password()
         user.is_active = False
@@ -328,7 +333,12 @@ def patient_erase(*, patient: Patient, erased_by: User, remote_addr: str | None 
         EmailAddress.objects.filter(user=user).delete()
         Authenticator.objects.filter(user=user).delete()
 
-    redacted = redact_entries(records=records, actor_ids=[user_id])
+    redacted = redact_entries(
+        patient_id=patient_id,
+        records=records,
+        actor_ids=[user_id],
+        actor_replacement=erased_username,
+    )
     deleted_counts = {label: count for label, count in sorted(deleted.items()) if count}
     log_erasure(
         patient_id=patient_id,

@@ -34,6 +34,7 @@ from ..access import (
     get_assignment_item_for_clinician,
     get_patient_for_clinician,
 )
+from ..audit import patients_shown
 from ..forms import (
     STORY_PERIOD_LABELS,
     STORY_PERIODS,
@@ -77,6 +78,8 @@ def clinic(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(patients.values_list("pk", flat=True), PATIENTS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
     rows = dashboard.dashboard_rows(patient_ids=list(page.object_list), today=today)
+    # The audit trail gets one read entry per patient shown (patients/audit.py).
+    patients_shown(request, list(page.object_list))
     return render(
         request,
         "patients/patient_list.html",

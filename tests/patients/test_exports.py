@@ -33,6 +33,16 @@ HOSTILE = [
     "\t=1+1",
     "\r=1+1",
 ]
+# As the CSV writes them: a quote first, and after a tab or line break inside the cell.
+NEUTRALISED = {text: "'" + text.replace("\t=", "\t'=").replace("\r=", "\r'=") for text in HOSTILE}
+# Harmless for a comma-separated reader, a formula for one that splits on semicolons.
+SEMICOLON_HOSTILE = [
+    "1;=cmd|' /C calc'!A0",
+    "fine; +1+2",
+    "ok,@SUM(A1:A9)",
+    "first line\n=1+1",
+    "a;\t-2+3",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -143,11 +153,29 @@ def test_cells_that_would_run_as_formulas_are_neutralised(client, clinician, rec
 
     cells = [cell for row in rows[1:] for cell in row]
     for text in HOSTILE:
-        assert cells.count("'" + text) == 3  # note, where and reason
+        assert cells.count(NEUTRALISED[text]) == 3  # note, where and reason
         assert text not in cells
     assert "'=cmd|' /C calc'!A0" in cells
     assert "'@evil" in cells
     assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+
+def test_no_cell_runs_as_a_formula_in_a_spreadsheet_that_splits_on_semicolons(
+    client, clinician, record
+):
+    for n, text in enumerate(SEMICOLON_HOSTILE):
+        PainLogFactory(
+            patient=record, note=text, region_other=text, recorded_for=moment(days_ago(n + 1))
+        )
+    client.force_login(clinician)
+    response = client.get(reverse("patients:patient_export_csv", args=[record.pk]))
+    body = b"".join(response.streaming_content).decode("utf-8")[1:]
+
+    for delimiter in (",", ";", "\t"):
+        pieces = [
+            cell for row in csv.reader(io.StringIO(body), delimiter=delimiter) for cell in row
+        ]
+        assert not [p for p in pieces if p.lstrip(' "').startswith(("=", "+", "-", "@"))], delimiter
 
 
 @pytest.mark.parametrize(
@@ -162,6 +190,13 @@ def test_cells_that_would_run_as_formulas_are_neutralised(client, clinician, rec
         ("a=b", "a=b"),
         ("", ""),
         (7, 7),
+        (" =1+1", "' =1+1"),
+        ("1;=cmd|' /C calc'!A0", "1;'=cmd|' /C calc'!A0"),
+        ("a, +b", "a, '+b"),
+        ("ok\n@x", "ok\n'@x"),
+        ("a;\t-2", "a;\t'-2"),
+        ("pain 3; better", "pain 3; better"),
+        ("2025-03-04T10:00:00+00:00", "2025-03-04T10:00:00+00:00"),
     ],
 )
 def test_neutralise(value, expected):

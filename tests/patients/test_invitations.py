@@ -88,6 +88,28 @@ def _signed_in_as(client) -> int | None:
 # --- Sending ------------------------------------------------------------------------------
 
 
+def test_the_plain_text_email_shows_names_as_typed_and_the_html_part_escapes_them(
+    record, clinician, mailoutbox
+):
+    record.user.first_name = "D'Arcy"
+    record.user.save()
+    clinician.first_name, clinician.last_name = "Anne & <b>Bo</b>", "O'Neil"
+    clinician.save()
+
+    invitation_send(patient=record, channel="email", sent_by=clinician)
+
+    message = mailoutbox[0]
+    html = message.alternatives[0][0]
+    assert "Hello D'Arcy," in message.body
+    assert "Anne & <b>Bo</b> O'Neil has set up" in message.body
+    assert "&#x27;" not in message.body
+    assert "&amp;" not in message.body
+    assert "Anne & <b>Bo</b> O'Neil invites you" in message.subject
+    assert "D&#x27;Arcy" in html
+    assert "Anne &amp; &lt;b&gt;Bo&lt;/b&gt; O&#x27;Neil" in html
+    assert "<b>Bo</b>" not in html
+
+
 def test_an_email_invitation_holds_a_link_whose_token_is_stored_only_hashed(
     record, clinician, mailoutbox
 ):

@@ -15,8 +15,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone
 
-from patients.audit import REGISTERED
+from patients.audit import ACCESS_LOGGED, NOT_A_READ, REGISTERED
 from patients.models import Invitation, PainLog
+from patients.urls import clinic_patterns
 from users.audit import AppendOnlyError, AuthEvent
 from users.models import User
 
@@ -156,7 +157,12 @@ def _read(client, name: str, pk: int, **extra):
     ("name", "target", "kind"),
     [
         ("patients:patient_detail", "patient", "read"),
+        ("patients:patient_edit", "patient", "read"),
+        ("patients:assign", "patient", "read"),
+        ("patients:patient_erase", "patient", "read"),
         ("patients:assignment_detail", "assignment", "read"),
+        ("patients:assignment_edit", "assignment", "read"),
+        ("patients:assignment_item_edit", "assignment_item", "read"),
         ("patients:patient_export_csv", "patient", "export"),
         ("patients:patient_export_fhir", "patient", "export"),
     ],
@@ -175,7 +181,62 @@ def test_a_clinicians_read_or_export_of_a_record_is_logged(client, theirs, name,
     assert entry.actor == theirs.clinician
     assert entry.remote_addr == ADDRESS
     assert entry.timestamp >= before
-    assert entry.additional_data == {"access": kind, "page": name}
+    clinician = theirs.clinician
+    assert entry.additional_data == {
+        "access": kind,
+        "page": name,
+        "patient_id": theirs.patient.pk,
+        "actor_username": clinician.username,
+        "actor_name": clinician.get_full_name(),
+    }
+
+
+def test_a_refused_acknowledgement_shows_the_record_again_and_is_logged_as_a_read(client, theirs):
+    client.force_login(theirs.clinician)
+
+    response = client.post(
+        reverse("patients:alert_acknowledge", kwargs={"pk": theirs.alert.pk}),
+        {f"alert-{theirs.alert.pk}-note": "x" * 5000},
+    )
+
+    assert response.status_code == 200
+    entry = _entries(theirs.patient, LogEntry.Action.ACCESS).get()
+    assert entry.actor == theirs.clinician
+    assert entry.additional_data["page"] == "patients:alert_acknowledge"
+
+
+def test_the_dashboard_logs_one_read_per_patient_shown(client, mine, theirs):
+    client.force_login(theirs.clinician)
+
+    response = client.get(reverse("patients:clinic"), REMOTE_ADDR=ADDRESS)
+
+    assert response.status_code == 200
+    entry = _entries(theirs.patient, LogEntry.Action.ACCESS).get()
+    assert entry.actor == theirs.clinician
+    assert entry.remote_addr == ADDRESS
+    assert entry.additional_data["access"] == "list"
+    assert entry.additional_data["page"] == "patients:clinic"
+    assert entry.additional_data["patient_id"] == theirs.patient.pk
+    assert entry.additional_data["actor_username"] == theirs.clinician.username
+    # Only the patients on the page: not the other clinician's.
+    assert not _entries(mine.patient, LogEntry.Action.ACCESS).exists()
+
+
+def test_a_dashboard_search_that_finds_nobody_logs_nothing(client, theirs):
+    client.force_login(theirs.clinician)
+
+    client.get(reverse("patients:clinic"), {"q": "nobody by that name"})
+
+    assert not LogEntry.objects.filter(action=LogEntry.Action.ACCESS).exists()
+
+
+def test_every_clinic_page_is_logged_as_a_read_or_says_why_not():
+    clinic_pages = {f"patients:{pattern.name}" for pattern in clinic_patterns}
+
+    unaccounted = clinic_pages - set(ACCESS_LOGGED) - set(NOT_A_READ)
+
+    assert not unaccounted, f"clinic pages with no read entry and no reason: {unaccounted}"
+    assert not set(ACCESS_LOGGED) & set(NOT_A_READ)
 
 
 def test_each_read_is_its_own_entry(client, theirs):
@@ -215,7 +276,9 @@ def test_a_patients_download_of_their_data_is_logged_as_an_export(client, theirs
     assert response.status_code == 200
     entry = _entries(theirs.patient, LogEntry.Action.ACCESS).get()
     assert entry.actor == theirs.patient_user
-    assert entry.additional_data == {"access": "export", "page": name}
+    assert entry.additional_data["access"] == "export"
+    assert entry.additional_data["page"] == name
+    assert entry.additional_data["patient_id"] == theirs.patient.pk
     assert entry.remote_addr == ADDRESS
 
 

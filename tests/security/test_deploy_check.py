@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core import checks
 from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +31,8 @@ def production_env(**overrides: str) -> dict[str, str]:
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("DJANGO_", "PYTEST_", "SECURE_", "SESSION_", "CSRF_"))
-        and key not in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS")
+        and key not in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "EMAIL_URL", "SMS_BACKEND")
+        and key != "ALLOW_CONSOLE_BACKENDS"
     }
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings",
@@ -39,6 +41,9 @@ def production_env(**overrides: str) -> dict[str, str]:
         ALLOWED_HOSTS="clinic.example.org",
         SECURE_SSL_REDIRECT="true",
         SECURE_HSTS_SECONDS="31536000",
+        # Backends that deliver: the console ones are refused with DEBUG off.
+        EMAIL_URL="smtp://mail.example.org:587",
+        SMS_BACKEND="patients.sms.TwilioSmsBackend",
     )
     env.update(overrides)
     return env
@@ -78,6 +83,110 @@ def test_production_settings_refuse_to_start_without_a_real_secret_key():
 
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+# --- Backends that deliver nothing are refused in production ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("override", "setting"),
+    [
+        ({"EMAIL_URL": "consolemail://"}, "EMAIL_BACKEND"),
+        ({"EMAIL_URL": "memorymail://"}, "EMAIL_BACKEND"),
+        ({"SMS_BACKEND": "patients.sms.ConsoleSmsBackend"}, "SMS_BACKEND"),
+    ],
+)
+def test_check_deploy_fails_for_a_console_or_in_memory_backend(override, setting):
+    result = manage("check", "--deploy", env=production_env(**override))
+
+    assert result.returncode != 0
+    assert setting in result.stderr
+    assert "would never reach anyone" in result.stderr
+
+
+def test_the_default_backends_are_refused_when_debug_is_off():
+    env = production_env()
+    del env["EMAIL_URL"], env["SMS_BACKEND"]
+
+    result = manage("check", env=env)
+
+    assert result.returncode != 0
+    assert "users.E001" in result.stderr
+    assert "patients.E001" in result.stderr
+
+
+def test_the_web_process_refuses_to_start_with_a_console_backend():
+    result = subprocess.run(
+        [sys.executable, "-c", "import config.wsgi"],
+        cwd=ROOT,
+        env=production_env(EMAIL_URL="consolemail://"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "EMAIL_BACKEND" in result.stderr
+
+
+def test_an_operator_may_allow_console_backends_and_is_warned():
+    env = production_env(
+        EMAIL_URL="consolemail://",
+        SMS_BACKEND="patients.sms.ConsoleSmsBackend",
+        ALLOW_CONSOLE_BACKENDS="true",
+    )
+
+    result = manage("check", "--deploy", env=env)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "users.W001" in result.stderr
+    assert "patients.W001" in result.stderr
+
+
+def test_the_worker_refuses_to_start_with_a_console_backend_in_production(settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from config.celery import _refuse_unsafe_backends
+
+    settings.DEBUG = False
+    settings.ALLOW_CONSOLE_BACKENDS = False
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.SMS_BACKEND = "patients.sms.ConsoleSmsBackend"
+
+    with pytest.raises(ImproperlyConfigured, match="SMS_BACKEND"):
+        _refuse_unsafe_backends()
+
+    settings.SMS_BACKEND = "patients.sms.TwilioSmsBackend"
+    _refuse_unsafe_backends()  # delivering backends: the worker starts
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "check_id"),
+    [
+        ("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend", "users.E001"),
+        ("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend", "users.E001"),
+        ("EMAIL_BACKEND", "django.core.mail.backends.dummy.EmailBackend", "users.E001"),
+        ("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend", "users.E001"),
+        ("SMS_BACKEND", "patients.sms.ConsoleSmsBackend", "patients.E001"),
+        ("SMS_BACKEND", "patients.sms.LocmemSmsBackend", "patients.E001"),
+    ],
+)
+def test_each_undelivering_backend_is_an_error_only_when_debug_is_off(
+    settings, name, value, check_id
+):
+    settings.ALLOW_CONSOLE_BACKENDS = False
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.SMS_BACKEND = "patients.sms.TwilioSmsBackend"
+    setattr(settings, name, value)
+
+    settings.DEBUG = False
+    in_production = [m.id for m in checks.run_checks(tags=["unsafe_backends"])]
+    settings.DEBUG = True
+    in_development = [m.id for m in checks.run_checks(tags=["unsafe_backends"])]
+
+    assert in_production == [check_id]
+    assert in_development == []
 
 
 def test_production_settings_keep_cookies_secure_and_http_only():

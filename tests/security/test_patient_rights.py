@@ -138,6 +138,21 @@ def test_the_csv_download_is_titled_tables_and_neutralises_formulas(client, thei
     assert all(not cell.startswith("=") for row in rows for cell in row)
 
 
+def test_the_csv_download_neutralises_formulas_for_semicolon_spreadsheets_too(client, theirs):
+    theirs.pain_log.note = 'Better today;=HYPERLINK("http://evil.example","click")'
+    theirs.pain_log.save()
+    client.force_login(theirs.patient_user)
+
+    body = client.get(CSV_URL).content.decode()
+
+    for delimiter in (",", ";"):
+        pieces = [
+            cell for row in csv.reader(io.StringIO(body), delimiter=delimiter) for cell in row
+        ]
+        assert not [p for p in pieces if p.lstrip(' "').startswith("=")], delimiter
+    assert "Better today;'=HYPERLINK" in body
+
+
 def test_a_patient_without_a_record_gets_a_404(client, editor):
     user = User.objects.create(username="no.record", role=User.Role.PATIENT)
     client.force_login(user)

@@ -340,3 +340,88 @@ def test_each_url_answers_each_persona_as_expected(
                     f"POST {url} ({name}) as {persona} changed the owner's data"
                 )
             transaction.set_rollback(True)
+
+
+# --- No page is kept by a browser or a proxy -------------------------------------------------
+
+# Pages that choose their own caching: they hold no personal data (patients/views/pwa.py).
+SELF_CACHED = {"patients:manifest", "patients:service_worker", "patients:offline"}
+# Each kind of page the walk below must have opened (so the check cannot pass empty).
+MUST_ANSWER = {
+    ANON: ["login", "patients:invitation", "patients:reminders_stop"],
+    OTHER_PATIENT: [
+        "patients:today",
+        "patients:history",
+        "patients:pain",
+        "patients:reminder_settings",
+        "patients:my_data",
+        "patients:my_data_json",
+        "patients:my_data_csv",
+        "patients:pain_logged",
+    ],
+    OTHER_CLINICIAN: [
+        "patients:clinic",
+        "patients:patient_detail",
+        "patients:patient_edit",
+        "patients:assign",
+        "patients:assignment_detail",
+        "patients:patient_export_csv",
+        "patients:patient_export_fhir",
+        "patients:patient_erase",
+        "programs:print",
+        "programs:detail",
+    ],
+    EDITOR: ["trigger:muscle_list", "trigger:muscle_detail"],
+    ADMIN: ["patients:patient_erase", "users:sessions"],
+}
+
+
+@pytest.mark.parametrize("persona", [ANON, OTHER_PATIENT, OTHER_CLINICIAN, EDITOR, ADMIN])
+def test_every_page_answered_is_marked_no_store_and_private(
+    persona, theirs, editor, administrator, own_cache
+):
+    """Every page and export each visitor opens (the owners of ``theirs`` open theirs:
+    /me/*, /me/data.*, /clinic/*, exports, print): ``Cache-Control: no-store, private``."""
+    users = {
+        ANON: None,
+        OTHER_PATIENT: theirs.patient_user,
+        OTHER_CLINICIAN: theirs.clinician,
+        EDITOR: editor,
+        ADMIN: administrator,
+    }
+    client = Client(raise_request_exception=False)
+    if users[persona] is not None:
+        client.force_login(users[persona])
+    answered = []
+    for name, _route, params in project_patterns():
+        if name is None or _skipped(name) or name in SELF_CACHED:
+            continue
+        url = reverse(name, kwargs=url_kwargs(name, params, theirs))
+        response = client.get(url)
+        if response.status_code != 200:
+            continue
+        answered.append(name)
+        directives = {d.strip() for d in response.get("Cache-Control", "").split(",")}
+        assert {"no-store", "private"} <= directives, f"GET {url} ({name}) as {persona}"
+    assert set(MUST_ANSWER[persona]) <= set(answered), persona
+
+
+def test_the_app_shell_keeps_its_own_cache_headers(client, patient_user):
+    client.force_login(patient_user)
+
+    for name in sorted(SELF_CACHED):
+        response = client.get(reverse(name))
+
+        assert response.status_code == 200, name
+        assert "no-store" not in response["Cache-Control"], name
+
+
+def test_the_admin_and_the_sign_in_pages_are_not_stored_either(client, administrator):
+    anonymous = client.get(reverse("account_login"))
+    client.force_login(administrator)
+    admin_page = client.get(reverse("admin:users_user_changelist"))
+
+    for response in (anonymous, admin_page):
+        assert response.status_code == 200
+        assert "no-store" in response["Cache-Control"]
+        assert "private" in response["Cache-Control"]
