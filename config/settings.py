@@ -8,6 +8,7 @@ EMAIL_URL, SECRET_KEY and ALLOWED_HOSTS. See README.md for the table of variable
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -324,6 +325,12 @@ REMINDER_DAILY_CAP = env.int("REMINDER_DAILY_CAP", default=4)
 REMINDER_MAX_LATENESS_MINUTES = env.int("REMINDER_MAX_LATENESS_MINUTES", default=120)
 # Pending deliveries older than this are queued again by the sweep (lost broker message).
 REMINDER_SWEEP_AFTER_SECONDS = env.int("REMINDER_SWEEP_AFTER_SECONDS", default=180)
+# --- Retention (patients/services/retention.py; `manage.py prune`, daily from beat) -----
+# Days a record is kept; 0 keeps it for ever. Expired sessions always go.
+PRUNE_DELIVERIES_AFTER_DAYS = env.int("PRUNE_DELIVERIES_AFTER_DAYS", default=400)
+PRUNE_SIGN_IN_EVENTS_AFTER_DAYS = env.int("PRUNE_SIGN_IN_EVENTS_AFTER_DAYS", default=2 * 365)
+PRUNE_AUDIT_AFTER_DAYS = env.int("PRUNE_AUDIT_AFTER_DAYS", default=8 * 365 + 2)
+
 CELERY_BEAT_SCHEDULE = {
     "dispatch-due-reminders": {
         "task": "patients.tasks.dispatch_due_reminders",
@@ -333,4 +340,9 @@ CELERY_BEAT_SCHEDULE = {
     # Computed alerts (pain rising, no activity, too hard, program ending): raised and
     # resolved for every patient; idempotent, so a late or doubled run is harmless.
     "evaluate-alerts": {"task": "patients.tasks.evaluate_alerts", "schedule": 15 * 60.0},
+    # Retention: once a day, at a quiet hour (UTC).
+    "prune-records": {
+        "task": "patients.tasks.prune_records",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
