@@ -209,6 +209,12 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# How uploaded media leave the server (config/media.py): through the reverse proxy when
+# one of these is set, else streamed by the app itself.
+MEDIA_ACCEL_REDIRECT_PREFIX = env.str("MEDIA_ACCEL_REDIRECT_PREFIX", default="")
+MEDIA_SENDFILE_HEADER = env.str("MEDIA_SENDFILE_HEADER", default="")
+if MEDIA_SENDFILE_HEADER not in {"", "X-Sendfile", "X-LIGHTTPD-send-file"}:
+    raise ImproperlyConfigured("MEDIA_SENDFILE_HEADER must be X-Sendfile or X-LIGHTTPD-send-file.")
 # Library media uploaded by editors: what the admin accepts.
 LIBRARY_IMAGE_MAX_BYTES = env.int("LIBRARY_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)
 LIBRARY_VIDEO_MAX_BYTES = env.int("LIBRARY_VIDEO_MAX_BYTES", default=50 * 1024 * 1024)
