@@ -250,6 +250,13 @@ def reminders_sweep(*, now: datetime.datetime | None = None) -> list[int]:
     Delivery.objects.filter(pk__in=abandoned, status=Delivery.Status.SENDING).update(
         status=Delivery.Status.PENDING, updated_at=now
     )
+    # Only those given back: a send that finished meanwhile (the UPDATE waited for its row
+    # lock, then no longer matched) is not queued again.
+    abandoned = list(
+        Delivery.objects.filter(
+            pk__in=abandoned, status=Delivery.Status.PENDING, updated_at=now
+        ).values_list("pk", flat=True)
+    )
     lost = list(
         Delivery.objects.filter(status=Delivery.Status.PENDING, updated_at__lt=cutoff).values_list(
             "pk", flat=True
@@ -316,10 +323,13 @@ def delivery_send(*, delivery_id: int, now: datetime.datetime | None = None) -> 
     transient: Exception | None = None
     with transaction.atomic():
         patient_locked = Patient.objects.select_for_update().filter(pk=patient_id).exists()
+        # The delivery's row lock keeps the sweep from giving a live send back as
+        # abandoned: its UPDATE waits, then finds the row no longer "sending".
         delivery = (
             Delivery.objects.select_related(
                 "patient__user", "patient__clinician", "schedule__assignment"
             )
+            .select_for_update(of=("self",))
             .filter(pk=delivery_id, status=Delivery.Status.SENDING)
             .first()
         )

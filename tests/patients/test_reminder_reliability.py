@@ -405,3 +405,23 @@ def test_an_erasure_during_a_send_waits_for_it_and_no_send_starts_after_it(
     assert reminders.delivery_send(delivery_id=queued.pk, now=EIGHT) is None
     assert len(slow_outbox.sent) == 1
     assert not mail.outbox
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sweep_during_a_live_send_does_not_give_it_back_as_abandoned(clinician, slow_outbox):
+    assignment = make_assignment(clinician, "ann")
+    delivery = delivery_for(assignment, EIGHT)
+    requeued = []
+
+    def sweep_much_later():
+        # A sweep whose clock says the send was claimed long ago.
+        requeued.append(reminders.reminders_sweep(now=EIGHT + datetime.timedelta(hours=1)))
+
+    threads = []
+    slow_outbox.during_first_send = lambda: threads.append(in_thread(sweep_much_later))
+    reminders.delivery_send(delivery_id=delivery.pk, now=EIGHT)
+    threads[0].join(timeout=30)
+
+    assert requeued == [[]]
+    delivery.refresh_from_db()
+    assert delivery.status == Delivery.Status.SENT
