@@ -334,11 +334,15 @@ def delivery_send(*, delivery_id: int, now: datetime.datetime | None = None) -> 
             .first()
         )
         if not patient_locked or delivery is None:
-            logger.warning(
-                "reminder delivery %s of patient %s not sent: reason=the patient or the "
-                "delivery was erased after it was claimed",
+            erased = not patient_locked or not Delivery.objects.filter(pk=delivery_id).exists()
+            logger.log(
+                logging.WARNING if erased else logging.INFO,
+                "reminder delivery %s of patient %s not sent by this task: reason=%s",
                 delivery_id,
                 patient_id,
+                "the patient or the delivery was erased after the claim"
+                if erased
+                else "given back by the sweep after the claim; its new task sends it",
             )
             return None
         reason = skip_reason(delivery=delivery, now=now)
