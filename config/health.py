@@ -1,4 +1,7 @@
-"""/healthz: 200 when the database and the broker answer, 503 naming what failed."""
+"""/healthz: 200 when the database and the broker answer, 503 naming what failed; each
+failure is logged with its error (the response names only the part)."""
+
+import logging
 
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
@@ -7,13 +10,18 @@ from django.views.decorators.http import require_GET
 
 from .celery import app as celery_app
 
+logger = logging.getLogger(__name__)
+
 
 def _database_ok() -> bool:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             return cursor.fetchone() == (1,)
-    except Exception:  # any driver error means "not answering"; the response names it
+    except Exception as error:  # any driver error means "not answering"
+        logger.error(
+            "health check: the database does not answer: %s: %s", type(error).__name__, error
+        )
         return False
 
 
@@ -22,7 +30,13 @@ def _broker_ok() -> bool:
         with celery_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
         return True
-    except Exception:  # refused, timed out, bad URL: all mean "not answering"
+    except Exception as error:  # refused, timed out, bad URL: all mean "not answering"
+        logger.error(
+            "health check: the broker at %s does not answer: %s: %s",
+            celery_app.connection_for_write().as_uri(),  # the password masked
+            type(error).__name__,
+            error,
+        )
         return False
 
 

@@ -8,9 +8,12 @@ EMAIL_URL, SECRET_KEY and ALLOWED_HOSTS. See README.md for the table of variable
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from config.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -210,6 +213,12 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# How uploaded media leave the server (config/media.py): through the reverse proxy when
+# one of these is set, else streamed by the app itself.
+MEDIA_ACCEL_REDIRECT_PREFIX = env.str("MEDIA_ACCEL_REDIRECT_PREFIX", default="")
+MEDIA_SENDFILE_HEADER = env.str("MEDIA_SENDFILE_HEADER", default="")
+if MEDIA_SENDFILE_HEADER not in {"", "X-Sendfile", "X-LIGHTTPD-send-file"}:
+    raise ImproperlyConfigured("MEDIA_SENDFILE_HEADER must be X-Sendfile or X-LIGHTTPD-send-file.")
 # Library media uploaded by editors: what the admin accepts.
 LIBRARY_IMAGE_MAX_BYTES = env.int("LIBRARY_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)
 LIBRARY_VIDEO_MAX_BYTES = env.int("LIBRARY_VIDEO_MAX_BYTES", default=50 * 1024 * 1024)
@@ -315,12 +324,14 @@ CONTENT_SECURITY_POLICY = {
 AUDITLOG_INCLUDE_ALL_MODELS = False
 AUDITLOG_DISABLE_REMOTE_ADDR = False
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-}
+# Logs (config/logging.py): one line per event on standard error, readable text or one
+# JSON object per line (LOG_FORMAT=json); Django's own messages once.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be text or json.")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))
+# The worker and beat write through the same configuration instead of Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 PHONENUMBER_DEFAULT_REGION = env.str("PHONENUMBER_DEFAULT_REGION", default="GB")
 
@@ -338,6 +349,12 @@ REMINDER_DAILY_CAP = env.int("REMINDER_DAILY_CAP", default=4)
 REMINDER_MAX_LATENESS_MINUTES = env.int("REMINDER_MAX_LATENESS_MINUTES", default=120)
 # Pending deliveries older than this are queued again by the sweep (lost broker message).
 REMINDER_SWEEP_AFTER_SECONDS = env.int("REMINDER_SWEEP_AFTER_SECONDS", default=180)
+# --- Retention (patients/services/retention.py; `manage.py prune`, daily from beat) -----
+# Days a record is kept; 0 keeps it for ever. Expired sessions always go.
+PRUNE_DELIVERIES_AFTER_DAYS = env.int("PRUNE_DELIVERIES_AFTER_DAYS", default=400)
+PRUNE_SIGN_IN_EVENTS_AFTER_DAYS = env.int("PRUNE_SIGN_IN_EVENTS_AFTER_DAYS", default=2 * 365)
+PRUNE_AUDIT_AFTER_DAYS = env.int("PRUNE_AUDIT_AFTER_DAYS", default=8 * 365 + 2)
+
 CELERY_BEAT_SCHEDULE = {
     "dispatch-due-reminders": {
         "task": "patients.tasks.dispatch_due_reminders",
@@ -347,4 +364,9 @@ CELERY_BEAT_SCHEDULE = {
     # Computed alerts (pain rising, no activity, too hard, program ending): raised and
     # resolved for every patient; idempotent, so a late or doubled run is harmless.
     "evaluate-alerts": {"task": "patients.tasks.evaluate_alerts", "schedule": 15 * 60.0},
+    # Retention: once a day, at a quiet hour (UTC).
+    "prune-records": {
+        "task": "patients.tasks.prune_records",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }

@@ -1,7 +1,6 @@
 from allauth.account import views as account_views
 from allauth.account.decorators import secure_admin_login
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from users import views as user_views
 
 from .health import healthz
+from .media import serve_media
 
 admin.site.site_header = _("Trigger-point library administration")
 admin.site.site_title = _("Trigger-point library")
@@ -30,7 +30,6 @@ urlpatterns = [
     # /clinic/... and /me/... (one "patients" namespace for both).
     path("", include("patients.urls")),
     path("admin/", admin.site.urls),
+    # Uploaded media for signed-in users, in development and production alike (config/media.py).
+    path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve_media, name="media"),
 ]
-
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, F
 from django.urls import reverse
 from django.utils import timezone
@@ -52,12 +52,26 @@ class DispatchResult:
 # --- Schedules ----------------------------------------------------------------------
 
 
+def schedule_is_live(*, schedule: ReminderSchedule) -> bool:
+    """False when nothing may be dispatched for this schedule: the patient stopped or
+    paused reminders, the reminder itself is paused (the red-flag hold pauses exercise
+    reminders), or the program is not running."""
+    patient = schedule.assignment.patient
+    return not (
+        patient.reminders_stopped_at
+        or patient.reminders_paused
+        or schedule.paused
+        or schedule.assignment.status != Assignment.Status.ACTIVE
+    )
+
+
 def schedule_refresh(*, schedule: ReminderSchedule, now: datetime.datetime | None = None) -> None:
     """Recompute a schedule's next due time from now (after a change of times, dates,
-    status or the patient's zone)."""
+    status, the patient's zone, or a stop, pause, hold or resume). A schedule that must not
+    be dispatched has none, so the dispatcher never reads it."""
     now = now or timezone.now()
-    ended = schedule.assignment.status == Assignment.Status.ENDED
-    schedule.next_due_at = None if ended else schedule.next_occurrence_after(now)
+    live = schedule_is_live(schedule=schedule)
+    schedule.next_due_at = schedule.next_occurrence_after(now) if live else None
     schedule.save(update_fields=["next_due_at"])
 
 
@@ -71,6 +85,10 @@ def assignment_schedules_refresh(
 
 # --- Dispatch -----------------------------------------------------------------------
 
+# A schedule whose next time cannot be computed is tried again this much later, so it
+# never stays at the head of the due rows.
+BAD_ROW_RETRY = datetime.timedelta(hours=1)
+
 
 def reminders_dispatch(
     *, now: datetime.datetime | None = None, batch_size: int = 500, max_batches: int = 400
@@ -81,6 +99,11 @@ def reminders_dispatch(
     a concurrent dispatcher that claimed it first leaves it unmatched, so exactly one
     dispatcher creates its delivery. The (schedule, occurrence) unique constraint is the
     backstop. Sends are queued after the batch commits.
+
+    No single row can stop the batch: a row whose delivery already exists (a clock set
+    back, a manual edit, a restore), or whose next time cannot be computed, is moved
+    forward and logged, and the others go on. A row that must not be dispatched (stopped,
+    paused, held, program not running) loses its due time without a delivery.
     """
     from .tasks import send_reminder  # tasks import this module
 
@@ -98,34 +121,113 @@ def reminders_dispatch(
         if not due:
             break
         with transaction.atomic():
-            deliveries = []
-            for schedule in due:
-                occurrence = schedule.next_due_at
-                # The next occurrence after now, not after the one due: a dispatcher that
-                # was down for hours sends the latest due reminder once, not a backlog.
-                following = schedule.next_occurrence_after(max(occurrence, now))
-                won = ReminderSchedule.objects.filter(
-                    pk=schedule.pk, next_due_at=occurrence
-                ).update(next_due_at=following)
-                if won:
-                    deliveries.append(
-                        Delivery(
-                            schedule=schedule,
-                            occurrence=occurrence,
-                            patient_id=schedule.assignment.patient_id,
-                            kind=schedule.kind,
-                            channel=schedule.channel,
-                        )
-                    )
-            Delivery.objects.bulk_create(deliveries)
+            claimed = [c for c in (_claim_schedule(s, now) for s in due) if c is not None]
+            deliveries = _deliveries_for(claimed)
             ids = [delivery.pk for delivery in deliveries]
-            transaction.on_commit(lambda ids=ids: _enqueue(send_reminder, ids))
-        claimed_total += len(deliveries)
+            if ids:
+                transaction.on_commit(lambda ids=ids: _enqueue(send_reminder, ids))
+        claimed_total += len(ids)
         created_ids += ids
     return DispatchResult(claimed=claimed_total, deliveries=created_ids)
 
 
+def _claim_schedule(
+    schedule: ReminderSchedule, now: datetime.datetime
+) -> tuple[ReminderSchedule, datetime.datetime] | None:
+    """Move one due row on; (schedule, occurrence) when this dispatcher won it and a
+    delivery is to be created."""
+    occurrence = schedule.next_due_at
+    claim = ReminderSchedule.objects.filter(pk=schedule.pk, next_due_at=occurrence)
+    if not schedule_is_live(schedule=schedule):
+        # Stopped or paused before its due time was cleared: nothing to dispatch, ever,
+        # until a resume recomputes it.
+        claim.update(next_due_at=None)
+        logger.info(
+            "reminder schedule %s of patient %s is stopped, paused or held: due time cleared",
+            schedule.pk,
+            schedule.assignment.patient_id,
+        )
+        return None
+    try:
+        # The next occurrence after now, not after the one due: a dispatcher that was down
+        # for hours sends the latest due reminder once, not a backlog.
+        following = schedule.next_occurrence_after(max(occurrence, now))
+    except Exception:
+        retry_at = now + BAD_ROW_RETRY
+        claim.update(next_due_at=retry_at)
+        logger.exception(
+            "reminder schedule %s of patient %s: next time not computable; retried at %s",
+            schedule.pk,
+            schedule.assignment.patient_id,
+            retry_at.isoformat(),
+        )
+        return None
+    if not claim.update(next_due_at=following):
+        return None  # another dispatcher claimed it
+    return schedule, occurrence
+
+
+def _deliveries_for(claimed: list[tuple[ReminderSchedule, datetime.datetime]]) -> list[Delivery]:
+    """Create the claimed rows' deliveries, leaving out (and logging) an occurrence that
+    already has one, so the batch commits with every other row."""
+    if not claimed:
+        return []
+    existing = set(
+        Delivery.objects.filter(
+            schedule_id__in=[schedule.pk for schedule, _ in claimed],
+            occurrence__in=[occurrence for _, occurrence in claimed],
+        ).values_list("schedule_id", "occurrence")
+    )
+    deliveries = []
+    for schedule, occurrence in claimed:
+        if (schedule.pk, occurrence) in existing:
+            logger.warning(
+                "reminder schedule %s of patient %s: occurrence %s already has a delivery; "
+                "moved on without a second one",
+                schedule.pk,
+                schedule.assignment.patient_id,
+                occurrence.isoformat(),
+            )
+            continue
+        deliveries.append(
+            Delivery(
+                schedule=schedule,
+                occurrence=occurrence,
+                patient_id=schedule.assignment.patient_id,
+                kind=schedule.kind,
+                channel=schedule.channel,
+            )
+        )
+    try:
+        with transaction.atomic():
+            Delivery.objects.bulk_create(deliveries)
+        return deliveries
+    except IntegrityError:
+        # A delivery appeared between the read and the insert: one savepoint per row.
+        logger.warning(
+            "dispatch batch conflicted on insert; creating its %s rows one by one", len(deliveries)
+        )
+    created = []
+    for delivery in deliveries:
+        delivery.pk = None
+        try:
+            with transaction.atomic():
+                delivery.save()
+        except IntegrityError:
+            logger.warning(
+                "reminder schedule %s of patient %s: occurrence %s already has a delivery",
+                delivery.schedule_id,
+                delivery.patient_id,
+                delivery.occurrence.isoformat(),
+            )
+            continue
+        created.append(delivery)
+    return created
+
+
 def _enqueue(task, ids: list[int]) -> None:
+    if not ids:
+        return
     # One producer (one broker connection) for the whole batch, not one per message.
     with task.app.producer_or_acquire() as producer:
         for pk in ids:
@@ -148,6 +250,13 @@ def reminders_sweep(*, now: datetime.datetime | None = None) -> list[int]:
     Delivery.objects.filter(pk__in=abandoned, status=Delivery.Status.SENDING).update(
         status=Delivery.Status.PENDING, updated_at=now
     )
+    # Only those given back: a send that finished meanwhile (the UPDATE waited for its row
+    # lock, then no longer matched) is not queued again.
+    abandoned = list(
+        Delivery.objects.filter(
+            pk__in=abandoned, status=Delivery.Status.PENDING, updated_at=now
+        ).values_list("pk", flat=True)
+    )
     lost = list(
         Delivery.objects.filter(status=Delivery.Status.PENDING, updated_at__lt=cutoff).values_list(
             "pk", flat=True
@@ -156,7 +265,17 @@ def reminders_sweep(*, now: datetime.datetime | None = None) -> list[int]:
     # Touch them so the next sweep waits another interval before queueing them again.
     Delivery.objects.filter(pk__in=lost).update(updated_at=now)
     stale = abandoned + lost
-    transaction.on_commit(lambda: _enqueue(send_reminder, stale))
+    if stale:
+        logger.warning(
+            "reminder sweep re-queued %s deliveries (%s abandoned by a worker, %s lost by the "
+            "broker): abandoned=%s lost=%s",
+            len(stale),
+            len(abandoned),
+            len(lost),
+            abandoned[:100],
+            lost[:100],
+        )
+        transaction.on_commit(lambda: _enqueue(send_reminder, stale))
     return stale
 
 
@@ -175,9 +294,20 @@ def send_test_reminder(*, patient: Patient) -> Delivery:
 # --- Sending ------------------------------------------------------------------------
 
 
+class DeliveryImpossible(ValueError):
+    """The reminder cannot be sent as set up (no address for its channel): failed."""
+
+
 def delivery_send(*, delivery_id: int, now: datetime.datetime | None = None) -> Delivery | None:
     """Send one delivery, or record why it was skipped. Idempotent: a delivery already
-    sent, skipped, failed or being sent by another worker is left alone."""
+    sent, skipped, failed or being sent by another worker is left alone.
+
+    After the claim (pending -> sending), the decision and the send happen in one
+    transaction holding the patient's row lock, re-reading the delivery, its schedule and
+    the patient: an erasure, a stop or a second worker for the same patient waits for the
+    send under way, and a send never starts with data read before them. The lock also
+    makes the daily cap exact (two workers cannot both pass it).
+    """
     now = now or timezone.now()
     claimed = Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.PENDING).update(
         status=Delivery.Status.SENDING,
@@ -187,31 +317,88 @@ def delivery_send(*, delivery_id: int, now: datetime.datetime | None = None) -> 
     )
     if not claimed:
         return None
-    delivery = Delivery.objects.select_related(
-        "patient__user", "patient__clinician", "schedule__assignment"
-    ).get(pk=delivery_id)
-
-    reason = skip_reason(delivery=delivery, now=now)
-    if reason:
-        return _finish(delivery, Delivery.Status.SKIPPED, reason)
-    try:
-        _send_through_channel(delivery)
-    except (sms.TransientSmsError, OSError) as error:
-        # Give the delivery back; the task retries it with a backoff.
-        Delivery.objects.filter(pk=delivery.pk).update(
-            status=Delivery.Status.PENDING, reason=str(error)[:300], updated_at=timezone.now()
+    patient_id = (
+        Delivery.objects.filter(pk=delivery_id).values_list("patient_id", flat=True).first()
+    )
+    transient: Exception | None = None
+    with transaction.atomic():
+        patient_locked = Patient.objects.select_for_update().filter(pk=patient_id).exists()
+        # The delivery's row lock keeps the sweep from giving a live send back as
+        # abandoned: its UPDATE waits, then finds the row no longer "sending".
+        delivery = (
+            Delivery.objects.select_related(
+                "patient__user", "patient__clinician", "schedule__assignment"
+            )
+            .select_for_update(of=("self",))
+            .filter(pk=delivery_id, status=Delivery.Status.SENDING)
+            .first()
         )
-        raise TransientDeliveryError(str(error)) from error
-    except (sms.SmsError, ValueError) as error:
-        return _finish(delivery, Delivery.Status.FAILED, str(error))
-    return _finish(delivery, Delivery.Status.SENT, "", sent_at=timezone.now())
+        if not patient_locked or delivery is None:
+            erased = not patient_locked or not Delivery.objects.filter(pk=delivery_id).exists()
+            logger.log(
+                logging.WARNING if erased else logging.INFO,
+                "reminder delivery %s of patient %s not sent by this task: reason=%s",
+                delivery_id,
+                patient_id,
+                "the patient or the delivery was erased after the claim"
+                if erased
+                else "given back by the sweep after the claim; its new task sends it",
+            )
+            return None
+        reason = skip_reason(delivery=delivery, now=now)
+        if reason:
+            return _finish(delivery, Delivery.Status.SKIPPED, reason)
+        try:
+            _send_through_channel(delivery)
+        except (sms.TransientSmsError, OSError) as error:
+            # Give the delivery back; the task retries it with a backoff.
+            transient = error
+            delivery.status = Delivery.Status.PENDING
+            _finish(delivery, Delivery.Status.PENDING, str(error))
+        except (sms.SmsError, DeliveryImpossible) as error:
+            return _finish(delivery, Delivery.Status.FAILED, str(error))
+        except Exception as error:
+            logger.exception(
+                "reminder delivery %s (schedule %s, patient %s): unexpected error in the "
+                "%s channel",
+                delivery.pk,
+                delivery.schedule_id,
+                delivery.patient_id,
+                delivery.channel,
+            )
+            return _finish(
+                delivery,
+                Delivery.Status.FAILED,
+                _("Unexpected error: %(error)s") % {"error": type(error).__name__},
+            )
+        else:
+            return _finish(delivery, Delivery.Status.SENT, "", sent_at=timezone.now())
+    raise TransientDeliveryError(str(transient)) from transient
 
 
 def delivery_fail(*, delivery_id: int, reason: str) -> None:
     """Record a delivery as failed after its last retry."""
-    Delivery.objects.filter(pk=delivery_id).exclude(status=Delivery.Status.SENT).update(
-        status=Delivery.Status.FAILED, reason=reason[:300], updated_at=timezone.now()
+    failed = (
+        Delivery.objects.filter(pk=delivery_id)
+        .exclude(status=Delivery.Status.SENT)
+        .update(status=Delivery.Status.FAILED, reason=reason[:300], updated_at=timezone.now())
     )
+    if failed:
+        row = Delivery.objects.filter(pk=delivery_id).values("schedule_id", "patient_id").first()
+        logger.error(
+            "reminder delivery %s (schedule %s, patient %s) failed after its last retry: reason=%s",
+            delivery_id,
+            row and row["schedule_id"],
+            row and row["patient_id"],
+            reason,
+        )
+
+
+_OUTCOME_LEVEL = {
+    Delivery.Status.SKIPPED: logging.INFO,
+    Delivery.Status.PENDING: logging.WARNING,
+    Delivery.Status.FAILED: logging.ERROR,
+}
 
 
 def _finish(delivery: Delivery, status: str, reason: str, sent_at=None) -> Delivery:
@@ -219,11 +406,23 @@ def _finish(delivery: Delivery, status: str, reason: str, sent_at=None) -> Deliv
     delivery.reason = reason[:300]
     delivery.sent_at = sent_at
     delivery.save(update_fields=["status", "reason", "sent_at", "updated_at"])
+    if status != Delivery.Status.SENT:
+        logger.log(
+            _OUTCOME_LEVEL.get(status, logging.WARNING),
+            "reminder delivery %s (schedule %s, patient %s, %s) %s: reason=%s",
+            delivery.pk,
+            delivery.schedule_id,
+            delivery.patient_id,
+            delivery.channel,
+            "to be retried" if status == Delivery.Status.PENDING else status,
+            reason,
+        )
     return delivery
 
 
 def skip_reason(*, delivery: Delivery, now: datetime.datetime) -> str:
-    """Why this reminder must not go out now, or "" to send it."""
+    """Why this reminder must not go out now, or "" to send it. Called under the patient's
+    row lock (delivery_send), so the daily cap counts what other workers sent."""
     patient = delivery.patient
     if patient.reminders_stopped_at:
         return _("The patient stopped reminders.")
@@ -253,9 +452,13 @@ def skip_reason(*, delivery: Delivery, now: datetime.datetime) -> str:
     ):
         return _("Today's exercises are already done.")
     start_of_day = datetime.datetime.combine(local_day, datetime.time.min, tzinfo=zone)
-    sent_today = Delivery.objects.filter(
-        patient=patient, status=Delivery.Status.SENT, sent_at__gte=start_of_day
-    ).count()
+    sent_today = (
+        Delivery.objects.filter(
+            patient=patient, status=Delivery.Status.SENT, sent_at__gte=start_of_day
+        )
+        .exclude(pk=delivery.pk)
+        .count()
+    )
     if sent_today >= settings.REMINDER_DAILY_CAP:
         return _("Daily limit of %(cap)s reminders reached.") % {"cap": settings.REMINDER_DAILY_CAP}
     return ""
@@ -292,10 +495,14 @@ def patient_from_stop_token(token: str, *, max_age_days: int = 60) -> Patient | 
     return Patient.objects.filter(pk=data.get("p")).first()
 
 
-def reminders_stop(*, patient: Patient) -> None:
-    if patient.reminders_stopped_at is None:
-        patient.reminders_stopped_at = timezone.now()
-        patient.save(update_fields=["reminders_stopped_at", "updated_at"])
+def delivery_idempotency_key(delivery: Delivery) -> str:
+    """Stable across attempts of one delivery, unique per delivery and per installation."""
+    site = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0]
+    return f"reminder-{delivery.pk}-{delivery.occurrence:%Y%m%dT%H%M}@{site}"
+
+
+def delivery_message_id(delivery: Delivery) -> str:
+    return f"<{delivery_idempotency_key(delivery)}>"
 
 
 def _send_through_channel(delivery: Delivery) -> None:
@@ -317,11 +524,15 @@ def _send_through_channel(delivery: Delivery) -> None:
     }
     if delivery.channel == ReminderSchedule.Channel.SMS:
         if not patient.phone:
-            raise ValueError(_("The patient has no mobile number."))
-        sms.send_sms(to=str(patient.phone), body=_sms_body(context))
+            raise DeliveryImpossible(_("The patient has no mobile number."))
+        sms.send_sms(
+            to=str(patient.phone),
+            body=_sms_body(context),
+            idempotency_key=delivery_idempotency_key(delivery),
+        )
         return
     if not patient.user.email:
-        raise ValueError(_("The patient has no email address."))
+        raise DeliveryImpossible(_("The patient has no email address."))
     send_templated_email(
         template="patients/email/reminder",
         context=context,
@@ -329,6 +540,10 @@ def _send_through_channel(delivery: Delivery) -> None:
         headers={
             "List-Unsubscribe": f"<{stop_url}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            # The same Message-ID for every attempt of one delivery: a second copy after a
+            # worker was killed between the accept and the status write is recognisably
+            # the same message to the mail systems that de-duplicate on it.
+            "Message-ID": delivery_message_id(delivery),
         },
     )
 

@@ -34,6 +34,9 @@ class TransientSmsError(SmsError):
 class SmsMessage:
     to: str  # E.164
     body: str
+    # The same for every attempt of one reminder. Passed to providers that de-duplicate
+    # on a key; Twilio's Messages API has none (README.md, "Exactly once").
+    idempotency_key: str = ""
 
 
 class SmsBackend(Protocol):
@@ -90,5 +93,5 @@ def get_sms_backend() -> SmsBackend:
     return import_string(settings.SMS_BACKEND)()
 
 
-def send_sms(*, to: str, body: str) -> None:
-    get_sms_backend().send(SmsMessage(to=to, body=body))
+def send_sms(*, to: str, body: str, idempotency_key: str = "") -> None:
+    get_sms_backend().send(SmsMessage(to=to, body=body, idempotency_key=idempotency_key))

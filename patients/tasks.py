@@ -46,3 +46,12 @@ def evaluate_alerts() -> int:
 
     result = alerts_evaluate()
     return result.raised + result.resolved
+
+
+@shared_task(ignore_result=True)
+def prune_records() -> int:
+    """Delete what is past its retention period (beat, daily; see services/retention.py)."""
+    from .services.retention import records_prune
+
+    result = records_prune()
+    return result.deliveries + result.sessions + result.sign_in_events + result.audit_entries

@@ -12,6 +12,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from .media import validate_image_content, validate_video_content
+
 
 class BodyRegion(models.Model):
     """Where pain is felt: shared by every muscle that refers pain there."""
@@ -306,6 +308,7 @@ class ModuleItem(OrderedItem):
         validators=[
             FileExtensionValidator(["jpg", "jpeg", "png", "webp"]),
             validate_image_size,
+            validate_image_content,
         ],
     )
     image_alt = models.CharField(_("image description (alt text)"), max_length=300, blank=True)
@@ -313,7 +316,11 @@ class ModuleItem(OrderedItem):
         _("video"),
         upload_to="library/videos/",
         blank=True,
-        validators=[FileExtensionValidator(["mp4", "webm"]), validate_video_size],
+        validators=[
+            FileExtensionValidator(["mp4", "webm"]),
+            validate_video_size,
+            validate_video_content,
+        ],
     )
     video_description = models.CharField(_("video description"), max_length=300, blank=True)
 

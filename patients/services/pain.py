@@ -17,9 +17,10 @@ from django.utils.translation import gettext as _
 
 from trigger.models import BodyRegion, Differential
 
-from ..models import Alert, Assignment, PainLog, Patient, ReminderSchedule
+from ..models import Alert, Assignment, PainLog, Patient
 from ..schedule import local_to_utc
 from ..tasks import notify_clinician_of_alert
+from .preferences import patient_reminders_hold
 
 # The safety questions ask about signs of a blood clot (deep vein thrombosis, and a
 # pulmonary embolism when it reaches the lungs): the library's urgent differentials whose
@@ -116,9 +117,7 @@ def pain_log_record(
         recent_immobilisation=recent_immobilisation,
     )
     if log.has_red_flag:
-        ReminderSchedule.objects.filter(
-            assignment__patient=patient, kind=ReminderSchedule.Kind.EXERCISE
-        ).exclude(assignment__status=Assignment.Status.ENDED).update(paused=True)
+        patient_reminders_hold(patient=patient, now=now)
         alert = Alert.objects.create(
             patient=patient,
             kind=Alert.Kind.RED_FLAG,

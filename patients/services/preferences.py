@@ -1,14 +1,17 @@
-"""The patient's own reminder preferences: pause, resume, stop, turn back on, move a time.
+"""Every change of a patient's reminder state, one function each: pause, resume, stop,
+turn back on, hold the exercise reminders for a red flag, lift the hold; and moving a time.
 
 A patient may move a reminder by at most ``MAX_SHIFT`` from the time their clinician set.
-Every change recomputes the next due time of the patient's reminders, so the dispatcher
-(patients/reminders.py) scans up-to-date rows; paused and stopped patients' deliveries are
-skipped there.
+Every change recomputes the next due time of the patient's reminders: a stopped, paused or
+held reminder has none, so the dispatcher (patients/reminders.py) never reads it, and
+resuming computes the next occurrence from now. A send already queued is still checked
+at send time.
 """
 
 from __future__ import annotations
 
 import datetime
+import logging
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,6 +21,8 @@ from django.utils.translation import gettext as _
 
 from ..models import Assignment, Patient, ReminderSchedule
 from ..reminders import schedule_refresh
+
+logger = logging.getLogger(__name__)
 
 MAX_SHIFT = datetime.timedelta(hours=2)
 
@@ -49,8 +54,13 @@ def _set(patient: Patient, now: datetime.datetime | None, **fields) -> Patient:
     return patient
 
 
+def _log(action: str, patient: Patient) -> None:
+    logger.info("reminders of patient %s: %s", patient.pk, action)
+
+
 @transaction.atomic
 def patient_reminders_pause(*, patient: Patient, now: datetime.datetime | None = None) -> Patient:
+    _log("paused", patient)
     return _set(patient, now, reminders_paused=True)
 
 
@@ -61,14 +71,53 @@ def patient_reminders_resume(*, patient: Patient, now: datetime.datetime | None 
 
 @transaction.atomic
 def patient_reminders_stop(*, patient: Patient, now: datetime.datetime | None = None) -> Patient:
-    stopped_at = patient.reminders_stopped_at or now or timezone.now()
+    """Stop every reminder (the patient's settings, or the one-click link in a reminder).
+    Stopping twice keeps the first time."""
+    # The row lock waits for a send under way (it holds the same lock), so no reminder
+    # starts after the stop.
+    already = (
+        Patient.objects.select_for_update()
+        .filter(pk=patient.pk)
+        .values_list("reminders_stopped_at", flat=True)
+        .first()
+    )
+    stopped_at = already or now or timezone.now()
+    _log("stopped", patient)
     return _set(patient, now, reminders_stopped_at=stopped_at)
 
 
 @transaction.atomic
 def patient_reminders_restart(*, patient: Patient, now: datetime.datetime | None = None) -> Patient:
     """Turn stopped reminders back on (and un-pause them: the patient asked for them)."""
+    _log("turned back on", patient)
     return _set(patient, now, reminders_stopped_at=None, reminders_paused=False)
+
+
+def _exercise_schedules(patient: Patient):
+    return ReminderSchedule.objects.filter(
+        assignment__patient=patient, kind=ReminderSchedule.Kind.EXERCISE
+    ).exclude(assignment__status=Assignment.Status.ENDED)
+
+
+@transaction.atomic
+def patient_reminders_hold(*, patient: Patient, now: datetime.datetime | None = None) -> Patient:
+    """The red-flag hold: exercise reminders are paused and lose their due time (pain
+    check-ins go on). Lifted by ``patient_reminders_lift_hold``."""
+    _exercise_schedules(patient).update(paused=True, next_due_at=None)
+    _log("exercise reminders held (red flag)", patient)
+    return patient
+
+
+@transaction.atomic
+def patient_reminders_lift_hold(
+    *, patient: Patient, now: datetime.datetime | None = None
+) -> Patient:
+    """End the red-flag hold: exercise reminders run again from their next occurrence
+    (unless the patient paused or stopped reminders themselves)."""
+    _exercise_schedules(patient).update(paused=False)
+    _log("hold on exercise reminders lifted", patient)
+    _refresh(patient, now)
+    return patient
 
 
 def _minutes(value: datetime.time) -> int:

@@ -7,7 +7,8 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from ..reminders import patient_from_stop_token, reminders_stop
+from ..reminders import patient_from_stop_token
+from ..services.preferences import patient_reminders_stop
 
 
 # The signed token is the credential, and mail clients send RFC 8058 one-click POSTs
@@ -19,7 +20,7 @@ def stop(request: HttpRequest, token: str) -> HttpResponse:
     if patient is None:
         return render(request, "patients/reminders_stop.html", {"invalid": True}, status=400)
     if request.method == "POST":
-        reminders_stop(patient=patient)
+        patient_reminders_stop(patient=patient)
         return render(request, "patients/reminders_stop.html", {"stopped": True})
     return render(
         request,

@@ -13,8 +13,10 @@ import datetime
 import secrets
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from patients.models import (
@@ -53,6 +55,7 @@ class Side:
     invitation: Invitation
     invitation_token: str
     stop_token: str
+    media_path: str  # a library image's path under MEDIA_ROOT
 
 
 def build_side(clinician: User, patient_user: User, *, muscle: Muscle) -> Side:
@@ -126,7 +129,16 @@ def build_side(clinician: User, patient_user: User, *, muscle: Muscle) -> Side:
         invitation=invitation,
         invitation_token=token,
         stop_token=stop_token(patient),
+        media_path=_library_image(),
     )
+
+
+def _library_image() -> str:
+    """A library picture on disk, as the admin stores one (a PNG's first bytes)."""
+    path = Path(settings.MEDIA_ROOT) / "library" / "images" / "matrix.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)
+    return "library/images/matrix.png"
 
 
 @pytest.fixture

@@ -117,6 +117,8 @@ EXPECTATIONS: dict[str, Rule] = {
     "patients:invitation": public(200, 302, mutating=True, token=True),
     # --- Any signed-in user ---------------------------------------------------------------
     "users:sessions": Rule(roles=SIGNED_IN, mutating=True),
+    # Library media (config/media.py): not patient data, but the clinic's.
+    "media": Rule(roles=SIGNED_IN),
     # --- The library: clinicians, editors, administrators ---------------------------------
     "trigger:muscle_list": role("clinician", "editor", "admin"),
     "trigger:muscle_detail": role("clinician", "editor", "admin"),
@@ -215,6 +217,7 @@ def url_kwargs(name: str, params: list[str], side: Side) -> dict:
     by_param = {
         "item_pk": side.program_item.pk,
         "slug": "gastrocnemius",
+        "path": side.media_path,
     }
     tokens = {
         "patients:invitation": side.invitation_token,
