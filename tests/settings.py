@@ -22,6 +22,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MEDIA_ROOT = tempfile.mkdtemp(prefix="trigger-media-")
+# Production requires two-factor for clinicians, editors and administrators (DEBUG is off
+# here too); the personas sign in without it, and tests/users/test_mfa.py sets the roles
+# it checks. (The default and its warning: tests/users/test_mfa.py.)
+MFA_REQUIRED_ROLES: list[str] = []
 # Browser tests use plain-HTTP live servers.
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False

@@ -12,3 +12,13 @@ class UsersConfig(AppConfig):
 
         audit.register_user_model()
         audit.connect_receivers()
+
+        from allauth.account.signals import password_reset
+        from django.core import checks
+
+        from .checks import check_two_factor_required
+        from .lockout import on_password_reset
+
+        checks.register(check_two_factor_required, checks.Tags.security)
+        # A password reset by email proves the owner reads their mail: it lifts the lock.
+        password_reset.connect(on_password_reset, dispatch_uid="users.lockout.password_reset")

@@ -98,16 +98,20 @@ def patient_create(request: HttpRequest) -> HttpResponse:
         if repeat := once.repeat_of(request, fallback=reverse("patients:clinic")):
             return repeat
         data = form.cleaned_data
-        patient = services.patient_create(
-            clinician=request.user,
-            first_name=data["first_name"],
-            last_name=data["last_name"],
-            email=data["email"],
-            phone=form.phone_e164,
-            time_zone=data["time_zone"],
-        )
-        messages.success(request, _("%(name)s was added.") % {"name": patient.name})
-        return once.remember(request, redirect(patient))
+        try:
+            patient = services.patient_create(
+                clinician=request.user,
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=data["email"],
+                phone=form.phone_e164,
+                time_zone=data["time_zone"],
+            )
+        except ValidationError as error:
+            form.add_error("email", error)
+        else:
+            messages.success(request, _("%(name)s was added.") % {"name": patient.name})
+            return once.remember(request, redirect(patient))
     return render(request, "patients/patient_form.html", {"form": form, "patient": None})
 
 
@@ -229,17 +233,39 @@ def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = PatientForm(request.POST or None, clinician=request.user, instance=patient)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        services.patient_update(
-            patient=patient,
-            first_name=data["first_name"],
-            last_name=data["last_name"],
-            email=data["email"],
-            phone=form.phone_e164,
-            time_zone=data["time_zone"],
-        )
-        messages.success(request, _("The patient's details were saved."))
-        return redirect(patient)
-    return render(request, "patients/patient_form.html", {"form": form, "patient": patient})
+        try:
+            services.patient_update(
+                patient=patient,
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=data["email"],
+                phone=form.phone_e164,
+                time_zone=data["time_zone"],
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_error("email", error)
+        else:
+            messages.success(request, _("The patient's details were saved."))
+            if pending := services.patient_pending_email(patient=patient):
+                messages.info(
+                    request,
+                    _(
+                        "A confirmation link was sent to %(address)s. The patient's address "
+                        "changes when they open it; until then the current one stays."
+                    )
+                    % {"address": pending},
+                )
+            return redirect(patient)
+    return render(
+        request,
+        "patients/patient_form.html",
+        {
+            "form": form,
+            "patient": patient,
+            "pending_email": services.patient_pending_email(patient=patient),
+        },
+    )
 
 
 @clinician_required
