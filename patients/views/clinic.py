@@ -26,6 +26,7 @@ from django.views.decorators.cache import never_cache
 
 from users import once
 from users.access import clinician_required
+from users.lockout import account_unlock
 
 from .. import exports, services
 from ..access import (
@@ -192,6 +193,18 @@ def patient_test_reminder(request: HttpRequest, pk: int) -> HttpResponse:
             _("A test reminder was queued. Its outcome appears in the delivery history."),
         )
     return redirect(f"{patient.get_absolute_url()}#deliveries")
+
+
+@clinician_required
+def patient_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    """Lift the sign-in lock of the patient's account (users.lockout; POST only)."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    patient = get_patient_for_clinician(request.user, pk)
+    if patient.user.sign_in_locked_at is not None:
+        account_unlock(user=patient.user, by=request.user, how="clinic")
+        messages.success(request, _("The patient can sign in again."))
+    return redirect(patient)
 
 
 def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
