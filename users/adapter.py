@@ -10,6 +10,7 @@ from allauth.account.internal.stagekit import clear_login
 from allauth.account.models import EmailAddress
 from allauth.core.exceptions import ImmediateHttpResponse
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -42,6 +43,23 @@ class AccountAdapter(DefaultAccountAdapter):
             )
             raise ImmediateHttpResponse(redirect("account_login"))
         super().login(request, user)
+
+    def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        """allauth refuses a password sign-in here when the account or the address is over
+        its rate limit; the refusal gets its log line (account, address; never the
+        password)."""
+        try:
+            super().pre_authenticate(request, **credentials)
+        except ValidationError:
+            from .audit import client_ip
+
+            user = account_for_login(credentials.get("email", credentials.get("username", "")))
+            logger.warning(
+                "Sign-in refused: too many failed sign-ins for user %s from %s.",
+                user.pk if user is not None else "(no account)",
+                client_ip(request),
+            )
+            raise
 
     def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
         # allauth counts failed passwords per typed name: the username and the email of one

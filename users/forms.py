@@ -24,6 +24,7 @@ from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from .addresses import accounts_for_address
+from .audit import client_ip
 from .models import User, normalize_address
 
 logger = logging.getLogger(__name__)
@@ -91,8 +92,9 @@ def _one_account_for(email: str) -> User | None:
     if len(users) > 1:
         logger.warning(
             "Sign-in by address refused: the address belongs to several accounts "
-            "(user ids %s); the clinic must give each its own address.",
+            "(user ids %s; from %s); the clinic must give each its own address.",
             [user.pk for user in users],
+            client_ip(allauth_context.request),
         )
         raise ValidationError(SHARED_ADDRESS_MESSAGE, code="shared_address")
     return users[0] if users else None

@@ -328,3 +328,60 @@ def test_the_clinician_unlocks_their_patients_account_from_the_patient_page(
     patient.user.refresh_from_db()
     assert patient.user.sign_in_locked_at is None
     assert patient.user.sign_in_failures_since is not None
+
+
+def _refusals(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "Sign-in refused" in r.getMessage()]
+
+
+def test_every_refused_sign_in_writes_one_log_line_with_the_account_and_the_address(
+    client, clinician, own_cache, caplog, mailoutbox
+):
+    address = _address()
+    caplog.set_level("INFO")
+
+    client.post(LOGIN, {"login": "clinician", "password": "Secret-guess-1"}, REMOTE_ADDR=address)
+    [wrong_password] = _refusals(caplog)
+    caplog.clear()
+
+    for _attempt in range(settings.LOGIN_FAILED_LIMIT):
+        client.post(
+            LOGIN, {"login": "clinician", "password": "Secret-guess-2"}, REMOTE_ADDR=address
+        )
+    caplog.clear()
+    client.post(LOGIN, {"login": "clinician", "password": PASSWORD}, REMOTE_ADDR=address)
+    [too_many] = _refusals(caplog)
+    caplog.clear()
+
+    patient = PatientFactory(user__email="pat@example.org")
+    code_client = Client(REMOTE_ADDR=address)
+    code_client.post(reverse("account_request_login_code"), {"email": "pat@example.org"})
+    code = _lock_code_from(mailoutbox[-1])
+    code_client.post(reverse("account_confirm_login_code"), {"code": _wrong(code)})
+    [wrong_code] = _refusals(caplog)
+
+    for line in (wrong_password, too_many):
+        assert f"user {clinician.pk}" in line
+        assert address in line
+        assert "Secret-guess" not in line and PASSWORD not in line
+    assert f"user {patient.user.pk}" in wrong_code
+    assert address in wrong_code
+    assert _wrong(code) not in wrong_code and code not in wrong_code
+
+
+def test_an_invitation_link_does_not_open_a_locked_account(client, theirs):
+    from django.utils import timezone
+
+    from users.models import User
+
+    User.objects.filter(pk=theirs.patient_user.pk).update(sign_in_locked_at=timezone.now())
+    url = reverse("patients:invitation", kwargs={"token": theirs.invitation_token})
+
+    page = client.get(url)
+    response = client.post(url)
+
+    assert response.status_code == 400
+    assert "Your account is locked" in page.text
+    assert SESSION_KEY not in client.session
+    theirs.invitation.refresh_from_db()
+    assert theirs.invitation.used_at is None
