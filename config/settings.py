@@ -144,10 +144,20 @@ AUTHENTICATION_BACKENDS = [
 ]
 ACCOUNT_ADAPTER = "users.adapter.AccountAdapter"
 # The login form with a length limit on the name (a huge one was a 500 on SQLite).
-ACCOUNT_FORMS = {"login": "users.forms.LoginForm"}
+# The code request and the password reset find the one account an address designates
+# (users.addresses): never a second, unverified address, never a guess between several.
+ACCOUNT_FORMS = {
+    "login": "users.forms.LoginForm",
+    "request_login_code": "users.forms.RequestLoginCodeForm",
+    "reset_password": "users.forms.ResetPasswordForm",
+}
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
+# A confirmed new address replaces the old one (a clinician's change of a patient's address
+# takes effect once the new address confirms it: patients.services.assignments).
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_BY_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
 ACCOUNT_LOGIN_BY_CODE_TIMEOUT = env.int("LOGIN_BY_CODE_TIMEOUT_SECONDS", default=5 * 60)
@@ -163,6 +173,12 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # address) within the window, even the right password is refused until it passes.
 LOGIN_FAILED_LIMIT = env.int("LOGIN_FAILED_LIMIT", default=5)
 LOGIN_FAILED_WINDOW_MINUTES = env.int("LOGIN_FAILED_WINDOW_MINUTES", default=15)
+# The lockout that holds (users.lockout): after LOGIN_DAILY_FAILED_LIMIT failed passwords,
+# sign-in codes and two-factor codes for one account within LOGIN_DAILY_FAILED_WINDOW_HOURS,
+# the account is locked (on the user row, not in the cache) until its owner resets the
+# password by email or the clinic unlocks it. 0 turns the long window off.
+LOGIN_DAILY_FAILED_LIMIT = env.int("LOGIN_DAILY_FAILED_LIMIT", default=20)
+LOGIN_DAILY_FAILED_WINDOW_HOURS = env.int("LOGIN_DAILY_FAILED_WINDOW_HOURS", default=24)
 # Invitation links: wrong tokens posted from one address before it is refused (429).
 INVITATION_FAILED_LIMIT = env.int("INVITATION_FAILED_LIMIT", default=10)
 INVITATION_FAILED_WINDOW_MINUTES = env.int("INVITATION_FAILED_WINDOW_MINUTES", default=15)
@@ -174,10 +190,19 @@ ACCOUNT_RATE_LIMITS = {
     # Our own action, consumed by the invitation view (patients.views.invitations).
     "invitation_failed": f"{INVITATION_FAILED_LIMIT}/{INVITATION_FAILED_WINDOW_MINUTES}m/ip",
 }
-# Two-factor authentication (optional; required for the roles in MFA_REQUIRED_ROLES).
+# Two-factor authentication, required for the roles in MFA_REQUIRED_ROLES: by default
+# clinicians, editors and administrators when DEBUG is off (each reaches patient data or
+# the admin). MFA_REQUIRED_ROLES=none (or empty) turns it off: the system check
+# users.W002 then says so at every start (users/checks.py).
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Home exercise")
-MFA_REQUIRED_ROLES = env.list("MFA_REQUIRED_ROLES", default=[])
+MFA_REQUIRED_ROLES = [
+    role
+    for role in env.list(
+        "MFA_REQUIRED_ROLES", default=[] if DEBUG else ["clinician", "editor", "admin"]
+    )
+    if role != "none"
+]
 if unknown_roles := set(MFA_REQUIRED_ROLES) - {"patient", "clinician", "editor", "admin"}:
     raise ImproperlyConfigured(
         f"MFA_REQUIRED_ROLES lists unknown roles: {', '.join(sorted(unknown_roles))}. "

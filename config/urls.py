@@ -23,6 +23,8 @@ urlpatterns = [
     # two-factor authentication). "login" and "logout" stay as names for the same views.
     path("accounts/login/", account_views.login, name="login"),
     path("accounts/logout/", account_views.logout, name="logout"),
+    # One address, one account: nobody manages their own addresses (users.views).
+    path("accounts/email/", user_views.email_closed, name="account_email"),
     path("accounts/", include("allauth.urls")),
     path("accounts/", include("users.urls")),
     path("library/", include("trigger.urls")),

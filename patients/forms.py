@@ -8,6 +8,7 @@ import re
 import zoneinfo
 from functools import cache
 
+from allauth.account.models import EmailAddress
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
@@ -16,10 +17,13 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from programs import weekdays
 from programs.models import Program
+from users.addresses import address_in_use
 from users.forms import PlausibleDatesMixin
+from users.models import normalize_address
 from users.once import OnceFormMixin
 
 from .models import Alert, Assignment, AssignmentItem, Patient, ReminderSchedule
+from .services.assignments import ADDRESS_IN_USE_MESSAGE
 from .services.dashboard import Show
 
 DEFAULT_TIME_ZONE = "Europe/London"
@@ -51,6 +55,11 @@ class HelperMixin:
         self.helper.add_input(Submit("submit", self.submit_label))
 
 
+def _pending_or_current_address(patient: Patient) -> str:
+    pending = EmailAddress.objects.get_new(patient.user)
+    return pending.email if pending is not None else patient.user.email
+
+
 class PatientForm(OnceFormMixin, HelperMixin, forms.Form):
     """A patient's details: for adding a patient and for editing one.
 
@@ -78,7 +87,9 @@ class PatientForm(OnceFormMixin, HelperMixin, forms.Form):
                 {
                     "first_name": instance.user.first_name,
                     "last_name": instance.user.last_name,
-                    "email": instance.user.email,
+                    # A change waiting for its confirmation shows as the address, so
+                    # saving other details keeps it.
+                    "email": _pending_or_current_address(instance),
                     "phone": instance.phone,
                     "time_zone": str(instance.time_zone),
                 },
@@ -90,7 +101,7 @@ class PatientForm(OnceFormMixin, HelperMixin, forms.Form):
         self._add_helper()
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip()
+        email = normalize_address(self.cleaned_data["email"])
         if not email:
             return ""
         same = Patient.objects.for_clinician(self.clinician).filter(user__email__iexact=email)
@@ -100,6 +111,11 @@ class PatientForm(OnceFormMixin, HelperMixin, forms.Form):
             raise forms.ValidationError(
                 _("One of your patients already has this email address."), code="duplicate"
             )
+        # One address, one account, across practices: the message names nobody, so it
+        # tells nothing about another practice's patients (README: patients).
+        owner = self.instance.user if self.instance is not None else None
+        if address_in_use(email, exclude_user=owner):
+            raise forms.ValidationError(ADDRESS_IN_USE_MESSAGE, code="address_in_use")
         return email
 
     def clean(self) -> dict:

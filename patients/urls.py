@@ -21,6 +21,7 @@ clinic_patterns = [
     path("patients/<int:pk>/export.csv", clinic.patient_export_csv, name="patient_export_csv"),
     path("patients/<int:pk>/fhir.json", clinic.patient_export_fhir, name="patient_export_fhir"),
     path("patients/<int:pk>/erase/", rights.patient_erase_view, name="patient_erase"),
+    path("patients/<int:pk>/unlock/", clinic.patient_unlock, name="patient_unlock"),
     path("alerts/<int:pk>/acknowledge/", clinic.alert_acknowledge, name="alert_acknowledge"),
     path("assignments/<int:pk>/", clinic.assignment_detail, name="assignment_detail"),
     path("assignments/<int:pk>/edit/", clinic.assignment_edit, name="assignment_edit"),

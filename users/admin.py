@@ -14,17 +14,21 @@ the link the refusing app gives (users.deletion).
 
 import logging
 
+from allauth.mfa.models import Authenticator
 from auditlog.admin import LogEntryAdmin as AuditlogLogEntryAdmin
 from auditlog.models import LogEntry
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from .addresses import address_in_use
 from .audit import AuthEvent
 from .deletion import deletion_refusals
-from .models import Practice, User
+from .lockout import account_unlock
+from .models import Practice, User, normalize_address
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +38,16 @@ STAFF_ROLES = frozenset({User.Role.EDITOR, User.Role.ADMIN})
 class UserChangeForm(auth_forms.UserChangeForm):
     class Meta(auth_forms.UserChangeForm.Meta):
         model = User
+
+    def clean_email(self) -> str:
+        # One address, one account (the database refuses a duplicate too: a clear error
+        # here instead of a 500).
+        email = normalize_address(self.cleaned_data.get("email"))
+        if address_in_use(email, exclude_user=self.instance):
+            raise forms.ValidationError(
+                _("Another account already has this email address."), code="address_in_use"
+            )
+        return email
 
     def clean(self) -> dict:
         # The database refuses this too (users_user_only_editors_and_admins_are_staff);
@@ -59,7 +73,10 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
         (_("Role and practice"), {"fields": ("role", "practice")}),
+        (_("Sign-in lock"), {"fields": ("sign_in_locked_at",)}),
     )
+    readonly_fields = ("sign_in_locked_at",)
+    actions = ["unlock_sign_in"]
     add_fieldsets = (
         *DjangoUserAdmin.add_fieldsets,
         (_("Role and practice"), {"fields": ("role", "practice")}),
@@ -85,6 +102,18 @@ class UserAdmin(DjangoUserAdmin):
                     len(refusals),
                 )
         return to_delete, model_count, perms_needed, protected
+
+    @admin.action(description=_("Unlock sign-in of the selected accounts"))
+    def unlock_sign_in(self, request, queryset) -> None:
+        unlocked = 0
+        for user in queryset.filter(sign_in_locked_at__isnull=False):
+            account_unlock(user=user, by=request.user, how="admin")
+            unlocked += 1
+        self.message_user(
+            request,
+            _("%(count)d account(s) can sign in again.") % {"count": unlocked},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(Practice)
@@ -185,3 +214,39 @@ class LogEntryAdmin(ReadOnlyAuditAdmin, AuditlogLogEntryAdmin):
         if name:
             return format_html("{} ({})", name, _("deleted"))
         return _("system")
+
+
+# --- Two-factor devices: never their secrets ----------------------------------------------
+
+if admin.site.is_registered(Authenticator):
+    admin.site.unregister(Authenticator)
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(admin.ModelAdmin):
+    """allauth.mfa's own admin showed ``data``: the TOTP secret (anyone who reads it can
+    make the codes) and the recovery codes' seed. Here administrators see who has which
+    kind of device and when it was used, and may delete one (a lost phone); nobody sees or
+    changes its data."""
+
+    list_display = ("user", "type", "created_at", "last_used_at")
+    list_filter = ("type",)
+    search_fields = ("user__username",)
+    list_select_related = ("user",)
+    fields = ("user", "type", "created_at", "last_used_at")
+    readonly_fields = fields
+
+    def has_module_permission(self, request) -> bool:
+        return is_administrator(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return is_administrator(request.user)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return is_administrator(request.user)

@@ -12,3 +12,10 @@ class UsersConfig(AppConfig):
 
         audit.register_user_model()
         audit.connect_receivers()
+
+        from allauth.account.signals import password_reset
+
+        from .lockout import on_password_reset
+
+        # A password reset by email proves the owner reads their mail: it lifts the lock.
+        password_reset.connect(on_password_reset, dispatch_uid="users.lockout.password_reset")

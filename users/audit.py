@@ -17,16 +17,18 @@ step, the invitation link, ...).
 from __future__ import annotations
 
 import ipaddress
+import logging
 
 from allauth.account.adapter import get_adapter
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import models
-from django.db.models import Q
 from django.db.models.functions import Lower, Trim
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+logger = logging.getLogger(__name__)
 
 MAX_LOGIN_LENGTH = 150
 MAX_USER_AGENT_LENGTH = 300
@@ -216,12 +218,19 @@ def on_log_entry_pre_save(sender, instance, **kwargs) -> None:
 
 def _user_for_login(login: str):
     """The one account a typed name or email designates, or None."""
-    from .models import User
+    from .addresses import account_for_login
 
-    if not login:
-        return None
-    matches = list(User.objects.filter(Q(username__iexact=login) | Q(email__iexact=login))[:2])
-    return matches[0] if len(matches) == 1 else None
+    return account_for_login(login)
+
+
+def _count_towards_the_lock(user, request) -> None:
+    """Every failed password, code and two-factor code counts towards the long-window
+    lockout (users.lockout)."""
+    if user is None:
+        return
+    from .lockout import sign_in_failure_counted
+
+    sign_in_failure_counted(user=user, request=request)
 
 
 def on_user_logged_in(sender, request, user, **kwargs) -> None:
@@ -239,22 +248,39 @@ def on_user_login_failed(sender, credentials, request=None, **kwargs) -> None:
         credentials.get("username") or credentials.get("email") or credentials.get("login") or ""
     )
     login = _clean(login, 254)
+    user = _user_for_login(login)
     record_auth_event(
         kind=AuthEvent.Kind.LOGIN_FAILED,
         request=request,
-        user=_user_for_login(login),
+        user=user,
         attempted_login=login,
     )
+    _log_refusal("password", user, request)
+    _count_towards_the_lock(user, request)
 
 
 def on_login_code_rejected(sender, request, user, **kwargs) -> None:
     """A wrong six-digit sign-in code (allauth's login by code)."""
     record_auth_event(kind=AuthEvent.Kind.LOGIN_FAILED, request=request, user=user)
+    _log_refusal("sign-in code", user, request)
+    _count_towards_the_lock(user, request)
 
 
 def on_mfa_authentication_failed(sender, request, user, **kwargs) -> None:
     """A wrong two-factor code (allauth.mfa)."""
     record_auth_event(kind=AuthEvent.Kind.LOGIN_FAILED, request=request, user=user)
+    _log_refusal("two-factor code", user, request)
+    _count_towards_the_lock(user, request)
+
+
+def _log_refusal(what: str, user, request) -> None:
+    # One line per refused sign-in: the account and the address, never what was typed.
+    logger.warning(
+        "Sign-in refused: wrong %s for user %s from %s.",
+        what,
+        user.pk if user is not None else "(no account)",
+        client_ip(request),
+    )
 
 
 def connect_receivers() -> None:

@@ -7,12 +7,16 @@ or files and never reach anyone. ``manage.py check`` (and ``check --deploy``, ``
 (``refuse_unsafe_backends``, called from config/wsgi.py and config/celery.py). An operator
 who means it (a staging server) sets ``ALLOW_CONSOLE_BACKENDS=true``: the check then warns
 instead. Other apps add their own checks under the same tag (patients/checks.py: SMS).
+
+users.W002 warns, at every start and in ``check --deploy``, when two-factor is not required
+for every role that reaches patient data or the admin.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core import checks
+from django.core.checks import Warning
 from django.core.exceptions import ImproperlyConfigured
 
 UNSAFE_BACKENDS = "unsafe_backends"
@@ -75,3 +79,29 @@ def refuse_unsafe_backends() -> None:
     ]
     if errors:
         raise ImproperlyConfigured("\n".join(str(error) for error in errors))
+
+
+# Every role that reaches patient data or the admin.
+STAFF_ROLES = ("clinician", "editor", "admin")
+
+
+@checks.register(checks.Tags.security)
+def check_two_factor_required(app_configs=None, **kwargs) -> list[Warning]:
+    """users.W002: with DEBUG off, two-factor should be required for clinicians, editors
+    and administrators. An operator may turn it off (MFA_REQUIRED_ROLES=none); this
+    warning then says so at every start and in ``check --deploy``."""
+    if settings.DEBUG:
+        return []
+    missing = [role for role in STAFF_ROLES if role not in settings.MFA_REQUIRED_ROLES]
+    if not missing:
+        return []
+    return [
+        Warning(
+            "Two-factor authentication is NOT required for: "
+            + ", ".join(missing)
+            + ". These accounts reach patient data or the admin with a password alone.",
+            hint="Remove MFA_REQUIRED_ROLES from the environment (the default requires it "
+            "for clinician, editor and admin), or set it to clinician,editor,admin.",
+            id="users.W002",
+        )
+    ]

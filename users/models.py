@@ -6,9 +6,15 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.auth.signals import user_logged_in
 from django.db import models
+from django.db.models.functions import Lower
 from django.dispatch import receiver
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
+
+
+def normalize_address(email: str | None) -> str:
+    """An email address as stored and looked up: without surrounding spaces, lower-cased."""
+    return (email or "").strip().lower()
 
 
 class Practice(models.Model):
@@ -63,6 +69,12 @@ class User(AbstractUser):
     # Mixed into the session auth hash: changing it ends every session of the user
     # ("sign out everywhere"). Empty keeps Django's own hash, so existing sessions survive.
     session_salt = models.CharField(max_length=32, blank=True, default="", editable=False)
+    # The long-window lockout (users.lockout): set when the account has had
+    # LOGIN_DAILY_FAILED_LIMIT failed sign-ins within LOGIN_DAILY_FAILED_WINDOW_HOURS. Every
+    # way in is refused until a password reset by email or the clinic unlocks it.
+    sign_in_locked_at = models.DateTimeField(_("sign-in locked"), null=True, blank=True)
+    # Failed sign-ins before this moment no longer count (set when the lock is lifted).
+    sign_in_failures_since = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = RoleAwareUserManager()
 
@@ -75,10 +87,26 @@ class User(AbstractUser):
                 condition=models.Q(is_staff=False) | models.Q(role__in=["editor", "admin"]),
                 name="users_user_only_editors_and_admins_are_staff",
             ),
+            # One address, one account: an email address designates at most one person,
+            # whatever its case (the code sign-in and password reset rely on it).
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="users_user_email_unique_lower",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def save(self, *args, **kwargs) -> None:
+        # Addresses are stored lower-cased, so every lookup (allauth's included) finds them.
+        self.email = normalize_address(self.email)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_sign_in_locked(self) -> bool:
+        return self.sign_in_locked_at is not None
 
     @property
     def is_clinician(self) -> bool:

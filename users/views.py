@@ -1,3 +1,4 @@
+import logging
 from collections.abc import Callable
 from functools import wraps
 
@@ -9,6 +10,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from .models import user_sign_out_everywhere
+
+logger = logging.getLogger(__name__)
 
 # Each role's home, by URL name. Later apps' pages are named here, not imported
 # (users knows no other app).
@@ -66,3 +69,29 @@ def sessions(request: HttpRequest) -> HttpResponse:
             "home_url_name": ROLE_HOMES.get(request.user.role, "home"),
         },
     )
+
+
+@login_required
+def email_closed(request: HttpRequest) -> HttpResponse:
+    """allauth's email-management page (/accounts/email/), closed to everyone.
+
+    One address, one account: nobody adds or changes an address of their own. A patient's
+    address is changed by their clinician (and takes effect once the new address confirms
+    it); a staff member's by an administrator in the admin. A second address added here
+    could take over another person's code sign-in (issue 11)."""
+    if request.method == "POST":
+        logger.warning(
+            "Email page refused a %s: user %s (role %s) may not change their own address.",
+            request.method,
+            request.user.pk,
+            request.user.role,
+        )
+    if request.user.role == "patient":
+        message = _(
+            "Your clinic manages your email address. To change it, ask your clinician: "
+            "the new address will be asked to confirm it."
+        )
+    else:
+        message = _("Email addresses are changed by an administrator of the service.")
+    messages.info(request, message)
+    return redirect(ROLE_HOMES.get(request.user.role, "home"))

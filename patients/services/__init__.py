@@ -8,6 +8,8 @@ from .assignments import (
     assignment_set_dates,
     assignment_set_status,
     patient_create,
+    patient_email_change,
+    patient_pending_email,
     patient_update,
 )
 
@@ -16,5 +18,7 @@ __all__ = [
     "assignment_set_dates",
     "assignment_set_status",
     "patient_create",
+    "patient_email_change",
+    "patient_pending_email",
     "patient_update",
 ]

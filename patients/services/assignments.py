@@ -3,20 +3,41 @@
 from __future__ import annotations
 
 import datetime
+import logging
+from enum import StrEnum
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils.crypto import get_random_string
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from programs.models import Program
+from users.addresses import address_in_use
+from users.models import normalize_address
 
 from ..models import Assignment, AssignmentItem, Patient, ReminderSchedule
 from ..reminders import assignment_schedules_refresh
 
 User = get_user_model()
+logger = logging.getLogger(__name__)
+
+ADDRESS_IN_USE_MESSAGE = gettext_lazy(
+    "This address cannot be used for this patient. Ask the patient for another address, "
+    "or contact support."
+)
+
+
+class EmailChange(StrEnum):
+    """What a change of a patient's address did."""
+
+    UNCHANGED = "unchanged"
+    REMOVED = "removed"  # the patient now has no address (takes effect at once)
+    PENDING = "pending"  # the new address was asked to confirm; the old one stays until then
 
 
 def _username_for(first_name: str, last_name: str) -> str:
@@ -40,6 +61,15 @@ def patient_create(
     """A patient record and its login (no password yet: the invitation sets up sign-in)."""
     if not clinician.is_clinician:
         raise ValidationError(_("Only clinicians can add patients."))
+    email = normalize_address(email)
+    # One address, one account: never a second account for an address that has one, in
+    # this practice or another (the message names nobody).
+    if address_in_use(email):
+        logger.info(
+            "Patient not added: clinician %s gave an address that another account has.",
+            clinician.pk,
+        )
+        raise ValidationError(ADDRESS_IN_USE_MESSAGE, code="address_in_use")
     user = User(
         username=_username_for(first_name, last_name),
         first_name=first_name,
@@ -48,7 +78,13 @@ def patient_create(
         role=User.Role.PATIENT,
     )
     user.set_unusable_password()
-    user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as error:
+        # Another request took the address between the check and the save.
+        logger.info("Patient not added: clinician %s, address taken meanwhile.", clinician.pk)
+        raise ValidationError(ADDRESS_IN_USE_MESSAGE, code="address_in_use") from error
     return Patient.objects.create(user=user, clinician=clinician, phone=phone, time_zone=time_zone)
 
 
@@ -61,11 +97,15 @@ def patient_update(
     email: str,
     phone: str,
     time_zone: str,
+    request: HttpRequest | None = None,
 ) -> Patient:
-    """Change a patient's details; a new time zone moves their reminders with it."""
+    """Change a patient's details; a new time zone moves their reminders with it.
+
+    A new email address does not take effect here: see ``patient_email_change``."""
     user = patient.user
-    user.first_name, user.last_name, user.email = first_name, last_name, email
-    user.save(update_fields=["first_name", "last_name", "email"])
+    user.first_name, user.last_name = first_name, last_name
+    user.save(update_fields=["first_name", "last_name"])
+    patient_email_change(patient=patient, email=email, request=request)
     zone_changed = str(patient.time_zone) != str(time_zone)
     patient.phone, patient.time_zone = phone, time_zone
     patient.save(update_fields=["phone", "time_zone", "updated_at"])
@@ -73,6 +113,57 @@ def patient_update(
         for assignment in patient.assignments.exclude(status=Assignment.Status.ENDED):
             assignment_schedules_refresh(assignment=assignment)
     return patient
+
+
+def patient_email_change(
+    *, patient: Patient, email: str, request: HttpRequest | None = None
+) -> EmailChange:
+    """The clinician changes the patient's address.
+
+    Removing it takes effect at once. A new address is added to the account unverified
+    (an allauth ``EmailAddress``) and sent a confirmation link: the patient's address
+    (``User.email``, the one sign-ins use) changes only when the link is opened, so a
+    mistyped or someone else's address never signs anyone into this record. An address
+    another account has is refused (``ADDRESS_IN_USE_MESSAGE``)."""
+    user = patient.user
+    new = normalize_address(email)
+    if new == user.email:
+        # Back to the current address: any pending change is dropped.
+        EmailAddress.objects.filter(user=user, verified=False).delete()
+        return EmailChange.UNCHANGED
+    if not new:
+        EmailAddress.objects.filter(user=user).delete()
+        user.email = ""
+        user.save(update_fields=["email"])
+        return EmailChange.REMOVED
+    if address_in_use(new, exclude_user=user):
+        logger.info(
+            "Address change refused for patient %s (user %s): another account has it.",
+            patient.pk,
+            user.pk,
+        )
+        raise ValidationError(ADDRESS_IN_USE_MESSAGE, code="address_in_use")
+    pending = EmailAddress.objects.filter(user=user, verified=False)
+    if [address.email for address in pending] == [new]:
+        return EmailChange.PENDING  # already waiting for this address's confirmation
+    pending.delete()
+    if user.email:
+        # The current address, recorded as allauth's primary, so confirming the new one
+        # replaces it (ACCOUNT_CHANGE_EMAIL).
+        EmailAddress.objects.filter(user=user).exclude(email=user.email).update(primary=False)
+        EmailAddress.objects.update_or_create(
+            user=user, email=user.email, defaults={"primary": True, "verified": True}
+        )
+    pending = EmailAddress.objects.create(user=user, email=new, primary=False, verified=False)
+    if request is not None:
+        pending.send_confirmation(request)
+    return EmailChange.PENDING
+
+
+def patient_pending_email(*, patient: Patient) -> str:
+    """The new address waiting for its confirmation, or ""."""
+    pending = EmailAddress.objects.get_new(patient.user)
+    return pending.email if pending is not None else ""
 
 
 @transaction.atomic

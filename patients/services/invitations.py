@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import logging
 import secrets
 
 from allauth.mfa.models import Authenticator
@@ -28,6 +29,8 @@ from users.models import User
 from .. import sms
 from ..models import Invitation, Patient
 
+logger = logging.getLogger(__name__)
+
 # Tokens longer than this are not looked up at all (token_urlsafe(32) gives 43 characters).
 MAX_TOKEN_LENGTH = 100
 LOGIN_BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
@@ -41,7 +44,8 @@ class InvitationRefused(Exception):
     USED = "used"
     REVOKED = "revoked"
     TWO_FACTOR = "two_factor"  # the account is protected by 2FA: a link must not bypass it
-    REASONS = (INVALID, EXPIRED, USED, REVOKED, TWO_FACTOR)
+    LOCKED = "locked"  # the account's sign-in is locked (users.lockout): no way in at all
+    REASONS = (INVALID, EXPIRED, USED, REVOKED, TWO_FACTOR, LOCKED)
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -145,6 +149,11 @@ def invitation_check(invitation: Invitation | None) -> Invitation:
         raise InvitationRefused(InvitationRefused.EXPIRED)
     if Authenticator.objects.filter(user=user).exists():
         raise InvitationRefused(InvitationRefused.TWO_FACTOR)
+    if user.sign_in_locked_at is not None:
+        logger.warning(
+            "Invitation link refused: user %s is locked (invitation %s).", user.pk, invitation.pk
+        )
+        raise InvitationRefused(InvitationRefused.LOCKED)
     return invitation
 
 

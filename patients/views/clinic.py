@@ -26,6 +26,7 @@ from django.views.decorators.cache import never_cache
 
 from users import once
 from users.access import clinician_required
+from users.lockout import account_unlock
 
 from .. import exports, services
 from ..access import (
@@ -101,16 +102,20 @@ def patient_create(request: HttpRequest) -> HttpResponse:
         if repeat := once.repeat_of(request, fallback=reverse("patients:clinic")):
             return repeat
         data = form.cleaned_data
-        patient = services.patient_create(
-            clinician=request.user,
-            first_name=data["first_name"],
-            last_name=data["last_name"],
-            email=data["email"],
-            phone=form.phone_e164,
-            time_zone=data["time_zone"],
-        )
-        messages.success(request, _("%(name)s was added.") % {"name": patient.name})
-        return once.remember(request, redirect(patient))
+        try:
+            patient = services.patient_create(
+                clinician=request.user,
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=data["email"],
+                phone=form.phone_e164,
+                time_zone=data["time_zone"],
+            )
+        except ValidationError as error:
+            form.add_error("email", error)
+        else:
+            messages.success(request, _("%(name)s was added.") % {"name": patient.name})
+            return once.remember(request, redirect(patient))
     return render(request, "patients/patient_form.html", {"form": form, "patient": None})
 
 
@@ -193,6 +198,18 @@ def patient_test_reminder(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(f"{patient.get_absolute_url()}#deliveries")
 
 
+@clinician_required
+def patient_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    """Lift the sign-in lock of the patient's account (users.lockout; POST only)."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    patient = get_patient_for_clinician(request.user, pk)
+    if patient.user.sign_in_locked_at is not None:
+        account_unlock(user=patient.user, by=request.user, how="clinic")
+        messages.success(request, _("The patient can sign in again."))
+    return redirect(patient)
+
+
 def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -232,17 +249,39 @@ def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = PatientForm(request.POST or None, clinician=request.user, instance=patient)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        services.patient_update(
-            patient=patient,
-            first_name=data["first_name"],
-            last_name=data["last_name"],
-            email=data["email"],
-            phone=form.phone_e164,
-            time_zone=data["time_zone"],
-        )
-        messages.success(request, _("The patient's details were saved."))
-        return redirect(patient)
-    return render(request, "patients/patient_form.html", {"form": form, "patient": patient})
+        try:
+            services.patient_update(
+                patient=patient,
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=data["email"],
+                phone=form.phone_e164,
+                time_zone=data["time_zone"],
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_error("email", error)
+        else:
+            messages.success(request, _("The patient's details were saved."))
+            if pending := services.patient_pending_email(patient=patient):
+                messages.info(
+                    request,
+                    _(
+                        "A confirmation link was sent to %(address)s. The patient's address "
+                        "changes when they open it; until then the current one stays."
+                    )
+                    % {"address": pending},
+                )
+            return redirect(patient)
+    return render(
+        request,
+        "patients/patient_form.html",
+        {
+            "form": form,
+            "patient": patient,
+            "pending_email": services.patient_pending_email(patient=patient),
+        },
+    )
 
 
 @clinician_required

@@ -36,6 +36,7 @@ RATE_LIMIT_ACTION = "invitation_failed"
 REFUSED_STATUS = {
     InvitationRefused.INVALID: 400,
     InvitationRefused.TWO_FACTOR: 400,
+    InvitationRefused.LOCKED: 400,
     InvitationRefused.EXPIRED: 410,
     InvitationRefused.USED: 410,
     InvitationRefused.REVOKED: 410,

@@ -211,10 +211,13 @@ def test_an_email_already_used_by_one_of_my_patients_is_refused(client, clinicia
     )
     assert "One of your patients already has this email address." in response.text
     assert Patient.objects.count() == 1
-    # Another clinician's patient may share it: the check is within my own patients.
+    # Another clinician cannot use it either, and is not told whose it is (one address,
+    # one account: tests/users/test_one_address.py).
     client.force_login(other_clinician)
-    client.post(reverse("patients:patient_create"), _patient_data())
-    assert Patient.objects.count() == 2
+    response = client.post(reverse("patients:patient_create"), _patient_data())
+    assert "This address cannot be used for this patient." in response.text
+    assert "One of your patients" not in response.text
+    assert Patient.objects.count() == 1
 
 
 def test_an_unknown_time_zone_is_refused(client, clinician):

@@ -15,10 +15,12 @@ invitation, and forged reminder stop links.
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 
 import pytest
+import time_machine
 from allauth.mfa.totp.internal.auth import (
     TOTP,
     format_hotp_value,
@@ -152,3 +154,234 @@ def test_a_forged_stop_link_changes_nothing(client, theirs, token):
     assert response.status_code == 400
     theirs.patient.refresh_from_db()
     assert theirs.patient.reminders_stopped_at is None
+
+
+# --- The lockout that holds (issue 11) --------------------------------------------------------
+
+
+def _lock_code_from(message) -> str:
+    match = re.search(r"^\s*(\d{6})\s*$", message.body, re.MULTILINE)
+    assert match, message.body
+    return match.group(1)
+
+
+def _wrong(code: str) -> str:
+    return "000000" if code != "000000" else "111111"
+
+
+def test_username_and_email_count_as_one_account(client, clinician, own_cache):
+    """Before: the username and the email were two counters, LOGIN_FAILED_LIMIT tries each."""
+    for n in range(settings.LOGIN_FAILED_LIMIT):
+        name = "clinician" if n % 2 else "clinician@example.org"
+        response = client.post(LOGIN, {"login": name, "password": "guess"})
+        assert "not correct" in response.text
+
+    by_name = client.post(LOGIN, {"login": "clinician", "password": PASSWORD})
+    by_email = client.post(LOGIN, {"login": "Clinician@Example.org", "password": PASSWORD})
+
+    assert TOO_MANY in by_name.text
+    assert TOO_MANY in by_email.text
+    assert SESSION_KEY not in client.session
+
+
+def test_guessing_sign_in_codes_past_the_long_window_locks_the_account(
+    mailoutbox, own_cache, caplog
+):
+    """The brute force: three wrong tries per code, three codes a minute, for hours. After
+    LOGIN_DAILY_FAILED_LIMIT wrong codes the account is locked: the right code is refused,
+    the lock is on the user row (clearing the cache does not lift it), the owner is told,
+    and a password reset by email lifts it."""
+    patient = PatientFactory(user__username="pat", user__email="pat@example.org")
+    user = patient.user
+    address = _address()
+    request_url = reverse("account_request_login_code")
+    confirm_url = reverse("account_confirm_login_code")
+    wrong_tries = 0
+    with time_machine.travel("2030-01-01 09:00:00+00:00", tick=False) as traveller:
+        while wrong_tries < settings.LOGIN_DAILY_FAILED_LIMIT:
+            attacker = Client(REMOTE_ADDR=address)
+            attacker.post(request_url, {"email": "pat@example.org"})
+            wrong = _wrong(_lock_code_from(mailoutbox[-1]))
+            for _try in range(3):
+                if wrong_tries < settings.LOGIN_DAILY_FAILED_LIMIT:
+                    attacker.post(confirm_url, {"code": wrong})
+                    wrong_tries += 1
+            # Past every short window: only the long one is left to stop the guesser.
+            traveller.shift(settings.LOGIN_FAILED_WINDOW_MINUTES * 60 + 1)
+
+        user.refresh_from_db()
+        assert user.sign_in_locked_at is not None
+        [warning] = [m for m in mailoutbox if "locked" in m.subject]
+        assert warning.to == ["pat@example.org"]
+        assert "several failed sign-in attempts" in warning.body
+        assert "/accounts/password/reset/" in warning.body
+
+        # The owner, with the right code, is refused; so is anyone after the cache is gone.
+        own_cache_clear()
+        owner = Client()
+        owner.post(request_url, {"email": "pat@example.org"})
+        response = owner.post(confirm_url, {"code": _lock_code_from(mailoutbox[-1])}, follow=True)
+        assert SESSION_KEY not in owner.session
+        assert "This account is locked" in response.text
+        assert any(f"user {user.pk} is locked" in record.getMessage() for record in caplog.records)
+
+        # A password reset by email lifts the lock.
+        owner.post(reverse("account_reset_password"), {"email": "pat@example.org"})
+        reset_link = re.search(r"(/accounts/password/reset/key/\S+/)", mailoutbox[-1].body)[1]
+        form_url = owner.get(reset_link).url
+        owner.post(
+            form_url, {"password1": "my calves feel better", "password2": "my calves feel better"}
+        )
+        user.refresh_from_db()
+        assert user.sign_in_locked_at is None
+        traveller.shift(61)
+        owner.post(request_url, {"email": "pat@example.org"})
+        owner.post(confirm_url, {"code": _lock_code_from(mailoutbox[-1])})
+        assert owner.session[SESSION_KEY] == str(user.pk)
+
+
+def own_cache_clear() -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+def test_wrong_passwords_spread_over_a_day_lock_the_account_even_for_the_right_password(
+    client, clinician, own_cache, mailoutbox
+):
+    with time_machine.travel("2030-01-01 09:00:00+00:00", tick=False) as traveller:
+        for n in range(settings.LOGIN_DAILY_FAILED_LIMIT):
+            client.post(LOGIN, {"login": "clinician", "password": f"guess{n}"})
+            if n % settings.LOGIN_FAILED_LIMIT == settings.LOGIN_FAILED_LIMIT - 2:
+                traveller.shift(settings.LOGIN_FAILED_WINDOW_MINUTES * 60 + 1)
+        traveller.shift(settings.LOGIN_FAILED_WINDOW_MINUTES * 60 + 1)
+
+        response = client.post(LOGIN, {"login": "clinician", "password": PASSWORD}, follow=True)
+
+    assert SESSION_KEY not in client.session
+    assert "This account is locked" in response.text
+    clinician.refresh_from_db()
+    assert clinician.sign_in_locked_at is not None
+    assert len([m for m in mailoutbox if "locked" in m.subject]) == 1
+
+
+def test_failures_older_than_the_long_window_do_not_count(client, clinician, own_cache):
+    with time_machine.travel("2030-01-01 09:00:00+00:00", tick=False) as traveller:
+        for n in range(settings.LOGIN_DAILY_FAILED_LIMIT - 1):
+            client.post(LOGIN, {"login": "clinician", "password": f"guess{n}"})
+            if n % settings.LOGIN_FAILED_LIMIT == settings.LOGIN_FAILED_LIMIT - 2:
+                traveller.shift(settings.LOGIN_FAILED_WINDOW_MINUTES * 60 + 1)
+        traveller.shift(settings.LOGIN_DAILY_FAILED_WINDOW_HOURS * 3600 + 1)
+        client.post(LOGIN, {"login": "clinician", "password": "one more guess"})
+
+        response = client.post(LOGIN, {"login": "clinician", "password": PASSWORD})
+
+    assert response.status_code == 302
+    assert client.session[SESSION_KEY] == str(clinician.pk)
+
+
+def test_guessing_two_factor_codes_past_the_long_window_locks_the_account(
+    client, clinician, own_cache
+):
+    secret = generate_totp_secret()
+    TOTP.activate(clinician, secret)
+    url = reverse("mfa_authenticate")
+    with time_machine.travel("2030-01-01 09:00:00+00:00", tick=False) as traveller:
+        failures = 0
+        while failures < settings.LOGIN_DAILY_FAILED_LIMIT:
+            client.post(LOGIN, {"login": "clinician", "password": PASSWORD})
+            for _attempt in range(settings.LOGIN_FAILED_LIMIT - 1):
+                if failures < settings.LOGIN_DAILY_FAILED_LIMIT:
+                    client.post(url, {"code": "000000"})
+                    failures += 1
+            traveller.shift(settings.LOGIN_FAILED_WINDOW_MINUTES * 60 + 1)
+
+        client.post(LOGIN, {"login": "clinician", "password": PASSWORD})
+        right = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+        client.post(url, {"code": right})
+
+    assert SESSION_KEY not in client.session
+    clinician.refresh_from_db()
+    assert clinician.sign_in_locked_at is not None
+
+
+def test_the_clinician_unlocks_their_patients_account_from_the_patient_page(
+    client, clinician, other_clinician, own_cache
+):
+    from django.utils import timezone
+
+    from users.models import User
+
+    patient = PatientFactory(clinician=clinician, user__email="pat@example.org")
+    User.objects.filter(pk=patient.user.pk).update(sign_in_locked_at=timezone.now())
+    unlock = reverse("patients:patient_unlock", args=[patient.pk])
+
+    client.force_login(other_clinician)
+    assert client.post(unlock).status_code == 404
+    client.force_login(clinician)
+    page = client.get(patient.get_absolute_url())
+    response = client.post(unlock, follow=True)
+
+    assert "Sign-in locked" in page.text
+    assert unlock in page.text
+    assert "The patient can sign in again." in response.text
+    patient.user.refresh_from_db()
+    assert patient.user.sign_in_locked_at is None
+    assert patient.user.sign_in_failures_since is not None
+
+
+def _refusals(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "Sign-in refused" in r.getMessage()]
+
+
+def test_every_refused_sign_in_writes_one_log_line_with_the_account_and_the_address(
+    client, clinician, own_cache, caplog, mailoutbox
+):
+    address = _address()
+    caplog.set_level("INFO")
+
+    client.post(LOGIN, {"login": "clinician", "password": "Secret-guess-1"}, REMOTE_ADDR=address)
+    [wrong_password] = _refusals(caplog)
+    caplog.clear()
+
+    for _attempt in range(settings.LOGIN_FAILED_LIMIT):
+        client.post(
+            LOGIN, {"login": "clinician", "password": "Secret-guess-2"}, REMOTE_ADDR=address
+        )
+    caplog.clear()
+    client.post(LOGIN, {"login": "clinician", "password": PASSWORD}, REMOTE_ADDR=address)
+    [too_many] = _refusals(caplog)
+    caplog.clear()
+
+    patient = PatientFactory(user__email="pat@example.org")
+    code_client = Client(REMOTE_ADDR=address)
+    code_client.post(reverse("account_request_login_code"), {"email": "pat@example.org"})
+    code = _lock_code_from(mailoutbox[-1])
+    code_client.post(reverse("account_confirm_login_code"), {"code": _wrong(code)})
+    [wrong_code] = _refusals(caplog)
+
+    for line in (wrong_password, too_many):
+        assert f"user {clinician.pk}" in line
+        assert address in line
+        assert "Secret-guess" not in line and PASSWORD not in line
+    assert f"user {patient.user.pk}" in wrong_code
+    assert address in wrong_code
+    assert _wrong(code) not in wrong_code and code not in wrong_code
+
+
+def test_an_invitation_link_does_not_open_a_locked_account(client, theirs):
+    from django.utils import timezone
+
+    from users.models import User
+
+    User.objects.filter(pk=theirs.patient_user.pk).update(sign_in_locked_at=timezone.now())
+    url = reverse("patients:invitation", kwargs={"token": theirs.invitation_token})
+
+    page = client.get(url)
+    response = client.post(url)
+
+    assert response.status_code == 400
+    assert "Your account is locked" in page.text
+    assert SESSION_KEY not in client.session
+    theirs.invitation.refresh_from_db()
+    assert theirs.invitation.used_at is None

@@ -219,3 +219,83 @@ def test_an_administrator_can_add_a_practice(client, administrator):
 
     assert response.status_code == 302
     assert Practice.objects.filter(name="South Clinic").exists()
+
+
+# --- Two-factor devices and sign-in locks (issue 11) -----------------------------------------
+
+
+def test_the_admin_never_shows_a_totp_secret(client, administrator, clinician):
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    secret = generate_totp_secret()
+    TOTP.activate(clinician, secret)
+    authenticator = Authenticator.objects.get(user=clinician, type=Authenticator.Type.TOTP)
+    client.force_login(administrator)
+
+    changelist = client.get(reverse("admin:mfa_authenticator_changelist"))
+    page = client.get(reverse("admin:mfa_authenticator_change", args=[authenticator.pk]))
+
+    assert changelist.status_code == 200
+    assert page.status_code == 200
+    stored = authenticator.data["secret"]  # as kept in the database
+    for text in (changelist.text, page.text):
+        assert secret not in text
+        assert stored not in text
+        assert 'name="data"' not in text
+    assert client.get(reverse("admin:mfa_authenticator_add")).status_code == 403
+
+
+def test_an_administrator_can_delete_a_lost_authenticator(client, administrator, clinician):
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    TOTP.activate(clinician, generate_totp_secret())
+    authenticator = Authenticator.objects.get(user=clinician)
+    client.force_login(administrator)
+
+    client.post(reverse("admin:mfa_authenticator_delete", args=[authenticator.pk]), {"post": "yes"})
+
+    assert not Authenticator.objects.filter(user=clinician).exists()
+
+
+def test_an_editor_cannot_see_two_factor_devices(client, editor):
+    client.force_login(editor)
+
+    assert client.get(reverse("admin:mfa_authenticator_changelist")).status_code == 403
+
+
+def test_an_administrator_unlocks_a_locked_account(client, administrator, clinician):
+    from django.utils import timezone
+
+    User.objects.filter(pk=clinician.pk).update(sign_in_locked_at=timezone.now())
+    client.force_login(administrator)
+
+    page = client.get(reverse("admin:users_user_change", args=[clinician.pk]))
+    client.post(
+        reverse("admin:users_user_changelist"),
+        {"action": "unlock_sign_in", "_selected_action": [clinician.pk]},
+    )
+
+    assert "Sign-in lock" in page.text
+    clinician.refresh_from_db()
+    assert clinician.sign_in_locked_at is None
+    response = client.post(
+        reverse("account_login"), {"login": "clinician", "password": "correct horse battery"}
+    )
+    assert response.status_code == 302
+
+
+def test_the_admin_refuses_an_address_another_account_has(client, administrator, clinician):
+    PatientUserFactory(username="pat", email="pat@example.org")
+    client.force_login(administrator)
+
+    response = client.post(
+        reverse("admin:users_user_change", args=[clinician.pk]),
+        _user_change_data(clinician, email="PAT@example.org"),
+    )
+
+    assert response.status_code == 200
+    assert "Another account already has this email address." in response.text
+    clinician.refresh_from_db()
+    assert clinician.email == "clinician@example.org"

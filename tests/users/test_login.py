@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
+from django.test import Client
 from django.urls import reverse
 
 from tests.factories import ClinicianFactory, PatientFactory, PatientUserFactory
@@ -318,3 +319,56 @@ def test_the_admin_login_is_rate_limited_like_any_login(client, editor):
 
     assert "Too many failed login attempts" in response.text
     assert client.get(reverse("admin:index")).status_code == 302
+
+
+# --- Unknown addresses get the same answer as known ones (issue 11) --------------------------
+
+
+def _page_without_tokens(text: str, address: str) -> str:
+    text = text.replace(address, "ADDRESS")
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "CSRF", text)
+
+
+@pytest.mark.parametrize("url_name", ["account_request_login_code", "account_reset_password"])
+def test_an_unknown_address_gets_the_same_answer_and_the_same_work_as_a_known_one(
+    mailoutbox, monkeypatch, url_name
+):
+    """Nothing in the answer tells which addresses have accounts: the same status, the same
+    redirect, the same next page; and the same work is done (the address looked up once,
+    one email rendered and sent to it), so the time taken does not tell either."""
+    from users import forms as user_forms
+    from users.adapter import AccountAdapter
+
+    PatientFactory(user__username="pat", user__email="pat@example.org")
+    lookups, mails = [], []
+    real_lookup, real_send = user_forms.accounts_for_address, AccountAdapter.send_mail
+
+    def counting_lookup(email, **kwargs):
+        lookups.append(email)
+        return real_lookup(email, **kwargs)
+
+    def counting_send(self, template_prefix, email, context):
+        mails.append(email)
+        return real_send(self, template_prefix, email, context)
+
+    monkeypatch.setattr(user_forms, "accounts_for_address", counting_lookup)
+    monkeypatch.setattr(AccountAdapter, "send_mail", counting_send)
+    url = reverse(url_name)
+    answers = {}
+    for address in ["pat@example.org", "nobody@example.org"]:
+        client = Client()
+        response = client.post(url, {"email": address})
+        follow_up = client.get(response["Location"])
+        answers[address] = (
+            response.status_code,
+            response["Location"],
+            response.content,
+            follow_up.status_code,
+            _page_without_tokens(follow_up.text, address),
+        )
+
+    assert answers["pat@example.org"] == answers["nobody@example.org"]
+    assert lookups == ["pat@example.org", "nobody@example.org"]
+    assert mails == ["pat@example.org", "nobody@example.org"]
+    assert [m.to for m in mailoutbox] == [["pat@example.org"], ["nobody@example.org"]]
+    assert "No account uses this address" in mailoutbox[1].body

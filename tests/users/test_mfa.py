@@ -185,3 +185,72 @@ def test_administrators_can_be_required_to_use_two_factor(client, administrator,
 
     assert response.status_code == 302
     assert response.url == reverse("mfa_activate_totp")
+
+
+# --- The production default and turning it off (issue 11) -----------------------------------
+
+
+def _production_settings(**env: str) -> dict:
+    import json
+    import subprocess
+    import sys
+
+    from tests.security.test_deploy_check import ROOT, production_env
+
+    code = (
+        "import json, django; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps(s.MFA_REQUIRED_ROLES))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=production_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_production_requires_two_factor_for_clinicians_editors_and_administrators():
+    assert _production_settings() == ["clinician", "editor", "admin"]
+
+
+def test_development_does_not_require_two_factor_by_default():
+    assert _production_settings(DEBUG="true") == []
+
+
+def test_turning_two_factor_off_in_production_is_a_loud_warning():
+    from tests.security.test_deploy_check import manage, production_env
+
+    result = manage("check", "--deploy", env=production_env(MFA_REQUIRED_ROLES="none"))
+
+    assert "users.W002" in result.stderr + result.stdout
+    assert "Two-factor authentication is NOT required for: clinician, editor, admin" in (
+        result.stderr + result.stdout
+    )
+    strict = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env=production_env(MFA_REQUIRED_ROLES="none"),
+    )
+    assert strict.returncode != 0
+
+
+def test_the_warning_names_only_the_roles_left_out(settings):
+    from users.checks import check_two_factor_required
+
+    settings.DEBUG = False
+    settings.MFA_REQUIRED_ROLES = ["clinician", "admin"]
+    [warning] = check_two_factor_required()
+    assert warning.id == "users.W002"
+    assert "NOT required for: editor." in warning.msg
+
+    settings.MFA_REQUIRED_ROLES = ["clinician", "editor", "admin"]
+    assert check_two_factor_required() == []
+    settings.DEBUG = True
+    settings.MFA_REQUIRED_ROLES = []
+    assert check_two_factor_required() == []
