@@ -144,6 +144,7 @@ NOT_A_READ: dict[str, str] = {
     "patients:patient_invite": "POST only, answered by a redirect to the patient's page",
     "patients:patient_test_reminder": "POST only, answered by a redirect",
     "patients:assignment_status": "POST only, answered by a redirect",
+    "patients:patient_unlock": "POST only, answered by a redirect to the patient's page",
 }
 
 SHOWN = "_audit_patients_shown"
