@@ -224,6 +224,9 @@ EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Home exercise <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# A reminder is sent holding its patient's row lock: a mail server that hangs must not
+# hold it for long (the SMS backend has its own 10-second limit).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT_SECONDS", default=30)
 
 # --- Celery ---------------------------------------------------------------------------
 # With REDIS_URL: Redis. Without: Kombu's file-system transport, which needs no server
