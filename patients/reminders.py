@@ -354,7 +354,6 @@ def delivery_send(*, delivery_id: int, now: datetime.datetime | None = None) -> 
         except (sms.TransientSmsError, OSError) as error:
             # Give the delivery back; the task retries it with a backoff.
             transient = error
-            delivery.status = Delivery.Status.PENDING
             _finish(delivery, Delivery.Status.PENDING, str(error))
         except (sms.SmsError, DeliveryImpossible) as error:
             return _finish(delivery, Delivery.Status.FAILED, str(error))
