@@ -265,6 +265,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # in-memory SMS backend) is a system check error and the app refuses to start, unless this
 # is on (a test server that must not deliver). See users/checks.py.
 ALLOW_CONSOLE_BACKENDS = env.bool("ALLOW_CONSOLE_BACKENDS", default=False)
+# A reminder is sent holding its patient's row lock: a mail server that hangs must not
+# hold it for long (the SMS backend has its own 10-second limit).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT_SECONDS", default=30)
 
 # --- Celery ---------------------------------------------------------------------------
 # With REDIS_URL: Redis. Without: Kombu's file-system transport, which needs no server

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import urllib.parse
 import zoneinfo
 from dataclasses import dataclass
 
@@ -353,7 +354,6 @@ def delivery_send(*, delivery_id: int, now: datetime.datetime | None = None) -> 
         except (sms.TransientSmsError, OSError) as error:
             # Give the delivery back; the task retries it with a backoff.
             transient = error
-            delivery.status = Delivery.Status.PENDING
             _finish(delivery, Delivery.Status.PENDING, str(error))
         except (sms.SmsError, DeliveryImpossible) as error:
             return _finish(delivery, Delivery.Status.FAILED, str(error))
@@ -497,7 +497,7 @@ def patient_from_stop_token(token: str, *, max_age_days: int = 60) -> Patient | 
 
 def delivery_idempotency_key(delivery: Delivery) -> str:
     """Stable across attempts of one delivery, unique per delivery and per installation."""
-    site = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0]
+    site = urllib.parse.urlsplit(settings.SITE_URL).hostname or "localhost"
     return f"reminder-{delivery.pk}-{delivery.occurrence:%Y%m%dT%H%M}@{site}"
 
 

@@ -11,7 +11,7 @@ import time_machine
 from django.core import mail
 from django.db import connection
 
-from patients import reminders
+from patients import reminders, sms
 from patients.models import Delivery, Patient, ReminderSchedule
 from patients.services import assignment_create
 from patients.services.preferences import (
@@ -92,6 +92,12 @@ def test_a_schedule_set_back_onto_a_sent_occurrence_does_not_stop_anyone_elses_r
     assert bad.next_due_at == EIGHT + datetime.timedelta(days=1)
     assert f"reminder schedule {bad.pk} of patient {poisoned.patient_id}" in caplog.text
     assert "already has a delivery" in caplog.text
+    # Their reminders go out.
+    for delivery in Delivery.objects.filter(occurrence=EIGHT, status=Delivery.Status.PENDING):
+        reminders.delivery_send(delivery_id=delivery.pk, now=EIGHT + datetime.timedelta(minutes=1))
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        f"{name}@example.org" for name in ("bob", "cat", "dan")
+    ]
     # And the next day every patient, the poisoned one too, is dispatched again.
     result, _ = dispatch_at(EIGHT + datetime.timedelta(days=1), django_capture_on_commit_callbacks)
     assert result.claimed == 4
@@ -425,3 +431,30 @@ def test_a_sweep_during_a_live_send_does_not_give_it_back_as_abandoned(clinician
     assert requeued == [[]]
     delivery.refresh_from_db()
     assert delivery.status == Delivery.Status.SENT
+
+
+# --- The same key for every attempt of one delivery ----------------------------------------
+
+
+@pytest.mark.django_db
+def test_every_attempt_of_one_delivery_carries_the_same_message_id_and_sms_key(clinician, settings):
+    settings.SITE_URL = "https://clinic.example.org:8443"
+    settings.SMS_BACKEND = "patients.sms.LocmemSmsBackend"
+    sms.outbox.clear()
+    assignment = make_assignment(clinician, "ann")
+    Patient.objects.filter(pk=assignment.patient_id).update(phone="+447700900123")
+    email = delivery_for(assignment, EIGHT)
+    reminders.delivery_send(delivery_id=email.pk, now=EIGHT)
+    # A second attempt, as after a worker killed between the accept and the status write.
+    Delivery.objects.filter(pk=email.pk).update(status=Delivery.Status.PENDING)
+    reminders.delivery_send(delivery_id=email.pk, now=EIGHT)
+    ids = [message.extra_headers["Message-ID"] for message in mail.outbox]
+    assert ids == [f"<reminder-{email.pk}-20261102T0800@clinic.example.org>"] * 2
+
+    ReminderSchedule.objects.update(channel=ReminderSchedule.Channel.SMS)
+    text = delivery_for(assignment, EIGHT + datetime.timedelta(minutes=5))
+    reminders.delivery_send(delivery_id=text.pk, now=EIGHT)
+    Delivery.objects.filter(pk=text.pk).update(status=Delivery.Status.PENDING)
+    reminders.delivery_send(delivery_id=text.pk, now=EIGHT)
+    keys = {message.idempotency_key for message in sms.outbox}
+    assert keys == {f"reminder-{text.pk}-20261102T0805@clinic.example.org"}

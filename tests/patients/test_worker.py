@@ -195,7 +195,9 @@ def test_a_worker_killed_mid_send_delivers_exactly_once_after_restart(
 
 def test_a_broker_that_lost_its_queue_is_recovered_by_the_sweep(due_assignment, workers, mail_dir):
     reminders.reminders_dispatch()  # queued, but no worker is running
-    purge_queue()  # what a Redis restart without persistence leaves: an empty queue
+    # A lost message. A real Redis restart, with a server of its own, is in
+    # test_redis_restart.py.
+    purge_queue()
     workers()
     assert Delivery.objects.get().status == Delivery.Status.PENDING
     requeued = reminders.reminders_sweep(now=timezone.now() + datetime.timedelta(minutes=10))
