@@ -18,6 +18,11 @@ clinic_patterns = [
         clinic.patient_test_reminder,
         name="patient_test_reminder",
     ),
+    path(
+        "patients/<int:pk>/resume-exercises/",
+        clinic.patient_resume_exercises,
+        name="patient_resume_exercises",
+    ),
     path("patients/<int:pk>/export.csv", clinic.patient_export_csv, name="patient_export_csv"),
     path("patients/<int:pk>/fhir.json", clinic.patient_export_fhir, name="patient_export_fhir"),
     path("patients/<int:pk>/erase/", rights.patient_erase_view, name="patient_erase"),

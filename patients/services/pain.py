@@ -1,7 +1,7 @@
 """Pain logs and the safety screen that comes with each (shared/CLINICAL.md, red flags).
 
 A "yes" to any safety question never stops the log being saved: in the same transaction it
-pauses the patient's exercise reminders and raises an urgent alert for their clinician.
+raises an urgent alert for their clinician and puts the exercises on hold (services.hold).
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from django.utils.translation import gettext as _
 
 from trigger.models import BodyRegion, Differential
 
-from ..models import Alert, Assignment, PainLog, Patient, ReminderSchedule
+from ..models import Alert, Assignment, PainLog, Patient
 from ..schedule import local_to_utc
 from ..tasks import notify_clinician_of_alert
+from .hold import hold_start
 
 # The safety questions ask about signs of a blood clot (deep vein thrombosis, and a
 # pulmonary embolism when it reaches the lungs): the library's urgent differentials whose
@@ -92,9 +93,9 @@ def pain_log_record(
 ) -> PainLog:
     """Save a pain score with the safety screen's answers (None: not answered).
 
-    A red flag pauses the exercise reminders of the patient's programs (not the pain
-    check-ins: the clinician still wants to hear how they are) and raises an urgent alert,
-    each red flag its own (no de-duplication).
+    A red flag raises an urgent alert, each red flag its own (no de-duplication), and puts
+    the patient's exercises on hold (``services.hold``): their reminders pause, not the
+    pain check-ins (the clinician still wants to hear how they are).
     """
     if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= 10:
         raise ValueError("score must be an integer from 0 to 10")
@@ -116,9 +117,6 @@ def pain_log_record(
         recent_immobilisation=recent_immobilisation,
     )
     if log.has_red_flag:
-        ReminderSchedule.objects.filter(
-            assignment__patient=patient, kind=ReminderSchedule.Kind.EXERCISE
-        ).exclude(assignment__status=Assignment.Status.ENDED).update(paused=True)
         alert = Alert.objects.create(
             patient=patient,
             kind=Alert.Kind.RED_FLAG,
@@ -126,6 +124,8 @@ def pain_log_record(
             message=_alert_message(log),
             pain_log=log,
         )
+        # The exercises go on hold (and their reminders pause) until the clinician resumes.
+        hold_start(patient=patient, alert=alert, now=now)
         # The dashboard shows it at once; an email makes sure the clinician looks today.
         notify_clinician_of_alert.delay_on_commit(alert.pk)
     return log

@@ -142,6 +142,7 @@ EXPECTATIONS: dict[str, Rule] = {
     "patients:assign": owned("clinician", mutating=True),
     "patients:patient_invite": owned("clinician", post_only=True),
     "patients:patient_test_reminder": owned("clinician", mutating=True),
+    "patients:patient_resume_exercises": owned("clinician", mutating=True),
     "patients:patient_export_csv": owned("clinician"),
     "patients:patient_export_fhir": owned("clinician"),
     "patients:alert_acknowledge": owned("clinician", mutating=True),
