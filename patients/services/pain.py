@@ -65,7 +65,7 @@ def red_flag_answers(log: PainLog) -> list[str]:
 
 
 def _alert_message(log: PainLog) -> str:
-    where = str(log.region) if log.region else log.region_other
+    where = log.where
     message = _("Safety screen: the patient answered yes to %(answers)s.") % {
         "answers": "; ".join(red_flag_answers(log))
     }
@@ -83,6 +83,7 @@ def pain_log_record(
     score: int,
     region: BodyRegion | None = None,
     region_other: str = "",
+    side: str = "",
     timing: str = "",
     note: str = "",
     yesterday: bool = False,
@@ -99,6 +100,10 @@ def pain_log_record(
     """
     if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= 10:
         raise ValueError("score must be an integer from 0 to 10")
+    # The side belongs to a region that has one; anywhere else it is left empty.
+    side = side if region is not None and region.lateral else ""
+    if side not in ("", *PainLog.Side.values):
+        raise ValueError("side must be left, right or both")
     now = now or timezone.now()
     recorded_for = _recorded_for(patient=patient, now=now, yesterday=yesterday)
     local_day = recorded_for.astimezone(zoneinfo.ZoneInfo(str(patient.time_zone))).date()
@@ -108,6 +113,7 @@ def pain_log_record(
         score=score,
         region=region,
         region_other="" if region else region_other.strip(),
+        side=side,
         timing=timing,
         note=note,
         recorded_for=recorded_for,
