@@ -816,7 +816,11 @@ def test_logging_the_same_pain_twice_logs_it_once(client, mine):
     client.force_login(mine.patient_user)
     before = PainLog.objects.count()
 
-    _twice(client, reverse("patients:pain"), {"score": "6", "note": "After the stairs"})
+    _twice(
+        client,
+        reverse("patients:pain"),
+        {**PAIN_ANSWERED, "score": "6", "note": "After the stairs"},
+    )
 
     assert PainLog.objects.count() == before + 1
 
@@ -829,6 +833,8 @@ def test_two_pain_logs_from_two_renderings_of_the_form_are_both_kept(client, min
     url = reverse("patients:pain")
 
     for _ in range(2):
-        client.post(url, _rendered_form_data(client, url, {"score": "6", "note": "Stairs"}))
+        client.post(
+            url, _rendered_form_data(client, url, {**PAIN_ANSWERED, "score": "6", "note": "Stairs"})
+        )
 
     assert PainLog.objects.count() == before + 2
