@@ -98,6 +98,7 @@ class Access:
 ACCESS_LOGGED: dict[str, Access] = {
     "patients:patient_detail": Access(READ, _patient_from_pk),
     "patients:assignment_detail": Access(READ, _assignment_from_pk),
+    "patients:assignment_print": Access(READ, _assignment_from_pk),
     "patients:patient_export_csv": Access(EXPORT, _patient_from_pk),
     "patients:patient_export_fhir": Access(EXPORT, _patient_from_pk),
     "patients:export_csv": Access(EXPORT, _patient_from_pk),

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from .views import clinic, invitations, me, pain, pwa, reminders, rights, settings_me
+from .views import clinic, handout, invitations, me, pain, pwa, reminders, rights, settings_me
 
 app_name = "patients"
 
@@ -29,6 +29,7 @@ clinic_patterns = [
     path("alerts/<int:pk>/acknowledge/", clinic.alert_acknowledge, name="alert_acknowledge"),
     path("assignments/<int:pk>/", clinic.assignment_detail, name="assignment_detail"),
     path("assignments/<int:pk>/edit/", clinic.assignment_edit, name="assignment_edit"),
+    path("assignments/<int:pk>/print/", handout.assignment_print, name="assignment_print"),
     path("assignments/<int:pk>/status/", clinic.assignment_status, name="assignment_status"),
     path(
         "assignment-items/<int:pk>/edit/",
@@ -44,6 +45,7 @@ me_patterns = [
     path("exercises/<int:pk>/log/", me.exercise_log, name="exercise_log"),
     path("exercise-logs/<int:pk>/undo/", me.exercise_log_undo, name="exercise_log_undo"),
     path("history/", me.history, name="history"),
+    path("handout/", handout.my_handout, name="my_handout"),
     path("pain/", pain.pain, name="pain"),
     path("pain/logged/<int:pk>/", pain.pain_logged, name="pain_logged"),
     path("reminders/", settings_me.reminder_settings, name="reminder_settings"),

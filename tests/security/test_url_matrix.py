@@ -147,6 +147,7 @@ EXPECTATIONS: dict[str, Rule] = {
     "patients:patient_export_fhir": owned("clinician"),
     "patients:alert_acknowledge": owned("clinician", mutating=True),
     "patients:assignment_detail": owned("clinician"),
+    "patients:assignment_print": owned("clinician"),
     "patients:assignment_edit": owned("clinician", mutating=True),
     "patients:assignment_status": owned("clinician", mutating=True),
     "patients:assignment_item_edit": owned("clinician", mutating=True),
@@ -156,6 +157,7 @@ EXPECTATIONS: dict[str, Rule] = {
     ),
     # --- The patient's own pages ----------------------------------------------------------
     "patients:today": role("patient"),
+    "patients:my_handout": role("patient"),
     "patients:welcome": role("patient"),
     "patients:yesterday": role("patient"),
     "patients:history": role("patient"),
