@@ -391,3 +391,20 @@ def test_no_resume_message_while_a_new_hold_began_or_after_reminders_were_stoppe
 
     assert hold_notify_patient(patient_id=record.pk) is False
     assert mail.outbox == []
+
+
+def test_the_page_after_a_red_flag_says_the_exercises_are_on_hold(patient_client, record, item):
+    response = patient_client.post(
+        reverse("patients:pain"),
+        {
+            "score": "7",
+            "calf_swollen_warm_red": "True",
+            "chest_symptoms": "False",
+            "recent_immobilisation": "False",
+        },
+        follow=True,
+    )
+
+    assert "Your exercises are on hold until your clinician has reviewed your answers." in (
+        response.content.decode()
+    )
