@@ -127,6 +127,7 @@ ACCESS_LOGGED: dict[str, Access] = {
     "patients:assignment_detail": Access(READ, _assignment_from_pk),
     "patients:assignment_edit": Access(READ, _assignment_from_pk),
     "patients:assignment_item_edit": Access(READ, _assignment_item_from_pk),
+    "patients:assignment_print": Access(READ, _assignment_from_pk),
     "patients:patient_export_csv": Access(EXPORT, _patient_from_pk),
     "patients:patient_export_fhir": Access(EXPORT, _patient_from_pk),
     "patients:export_csv": Access(EXPORT, _patient_from_pk),

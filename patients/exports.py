@@ -38,6 +38,17 @@ _FORMULA_AFTER_SEPARATOR = re.compile(r"([,;\t\r\n][ ]*)(?=[=+\-@])")
 LOINC = "http://loinc.org"
 PAIN_LOINC = "72514-3"
 PAIN_LOINC_DISPLAY = "Pain severity - 0-10 verbal numeric rating [Score] - Reported"
+# The side of a pain log's body site, as SNOMED CT laterality qualifier values (the
+# "Laterality" value set: 7771000 |Left|, 24028007 |Right|, 51440002 |Right and left|).
+# FHIR R4 has no laterality element on Observation.bodySite: it travels in the laterality
+# qualifier extension (HL7 mCODE, allowed on Observation.bodySite), the text keeps it too.
+SNOMED = "http://snomed.info/sct"
+LATERALITY_SNOMED = {
+    PainLog.Side.LEFT: {"code": "7771000", "display": "Left"},
+    PainLog.Side.RIGHT: {"code": "24028007", "display": "Right"},
+    PainLog.Side.BOTH: {"code": "51440002", "display": "Right and left"},
+}
+LATERALITY_EXTENSION = "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-laterality-qualifier"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 CAREPLAN_STATUS = {
     Assignment.Status.ACTIVE: "active",
@@ -87,6 +98,7 @@ def csv_header() -> list[str]:
         _("program"),
         _("pain score (0-10)"),
         _("where"),
+        _("side"),
         _("when"),
         _("note"),
         _("exercise"),
@@ -118,6 +130,7 @@ def _pain_rows(patient: Patient, zone) -> Iterator[tuple]:
             log.assignment.title if log.assignment else "",
             log.score,
             where,
+            log.get_side_display() if log.side else "",
             log.get_timing_display() if log.timing else "",
             log.note,
             "",
@@ -146,6 +159,7 @@ def _exercise_rows(patient: Patient) -> Iterator[tuple]:
             log.performed_on.isoformat(),
             "",
             log.assignment.title,
+            "",
             "",
             "",
             "",
@@ -240,9 +254,19 @@ def _observation(log: PainLog, subject: str, zone) -> dict:
         "issued": _instant(log.logged_at, zone),
         "valueInteger": log.score,
     }
-    where = str(log.region) if log.region else log.region_other.strip()
+    where = log.where.strip()
     if where:
         resource["bodySite"] = {"text": where}
+        if log.side:
+            resource["bodySite"]["extension"] = [
+                {
+                    "url": LATERALITY_EXTENSION,
+                    "valueCodeableConcept": {
+                        "coding": [{"system": SNOMED, **LATERALITY_SNOMED[log.side]}],
+                        "text": log.get_side_display(),
+                    },
+                }
+            ]
     if log.note.strip():
         resource["note"] = [{"text": log.note.strip()}]
     return resource

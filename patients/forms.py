@@ -358,6 +358,13 @@ class StoryPeriodForm(forms.Form):
         return "90"
 
 
+RESUME, KEEP_ON_HOLD = "resume", "keep"
+EXERCISES_CHOICES = [
+    (RESUME, _("Resume exercises")),
+    (KEEP_ON_HOLD, _("Keep on hold")),
+]
+
+
 class AlertAcknowledgeForm(forms.Form):
     """What the clinician did about an alert. A note is required for a red flag (what
     was advised or arranged), optional otherwise."""
@@ -370,7 +377,17 @@ class AlertAcknowledgeForm(forms.Form):
         error_messages={"max_length": _("Please keep the note under 2000 characters.")},
     )
 
-    def __init__(self, *args, alert: Alert, **kwargs) -> None:
+    exercises = forms.ChoiceField(
+        label=_("The patient's exercises"),
+        choices=EXERCISES_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose whether the patient may resume their exercises."),
+            "invalid_choice": _("Choose whether the patient may resume their exercises."),
+        },
+    )
+
+    def __init__(self, *args, alert: Alert, on_hold: bool = False, **kwargs) -> None:
         self.alert = alert
         kwargs.setdefault("prefix", f"alert-{alert.pk}")
         super().__init__(*args, **kwargs)
@@ -380,3 +397,11 @@ class AlertAcknowledgeForm(forms.Form):
                 "Say what you did about this red flag (for example: phoned the patient, "
                 "advised a same-day medical assessment)."
             )
+        # Only a red flag that left the exercises on hold asks what happens to them,
+        # with no default: keeping or lifting the hold is the clinician's explicit choice.
+        if not (alert.kind == Alert.Kind.RED_FLAG and on_hold):
+            del self.fields["exercises"]
+
+    @property
+    def resumes_exercises(self) -> bool:
+        return self.cleaned_data.get("exercises") == RESUME

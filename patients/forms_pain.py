@@ -46,13 +46,23 @@ class DescribedErrorsMixin:
             self.fields[name].widget.attrs["aria-describedby"] = " ".join(ids)
 
 
+SAFETY_REQUIRED = _("Answer yes or no.")
+SIDE_REQUIRED = _("Choose the side: left, right or both.")
+
+
 class SafetyAnswerField(forms.NullBooleanField):
-    """Yes / No / not answered. Never required: the safety screen must not block a log."""
+    """Yes or No, each asked explicitly: no default, and a log with a question left
+    unanswered is not saved (the view still shows the urgent advice for any "yes")."""
 
     widget = forms.RadioSelect(choices=YES_NO, attrs={"class": "btn-check"})
 
     def __init__(self, **kwargs):
-        super().__init__(required=False, **kwargs)
+        super().__init__(required=True, **kwargs)
+
+    def validate(self, value):
+        # NullBooleanField accepts "no answer" even when required: not here.
+        if value is None:
+            raise forms.ValidationError(SAFETY_REQUIRED, code="required")
 
 
 class PainLogForm(DescribedErrorsMixin, forms.Form):
@@ -77,6 +87,13 @@ class PainLogForm(DescribedErrorsMixin, forms.Form):
         error_messages={
             "max_length": _("Keep this to %(limit_value)d characters or fewer."),
         },
+    )
+    side = forms.ChoiceField(
+        label=_("Which side?"),
+        required=False,
+        choices=PainLog.Side.choices,
+        widget=forms.RadioSelect(attrs={"class": "btn-check"}),
+        error_messages={"invalid_choice": SIDE_REQUIRED},
     )
     timing = forms.ChoiceField(
         label=_("When is the pain?"),
@@ -125,7 +142,16 @@ class PainLogForm(DescribedErrorsMixin, forms.Form):
         # Text typed without choosing "Somewhere else" still says where it hurts.
         data["region_obj"] = self.regions.get(choice)
         data["region_other"] = "" if data["region_obj"] else other
+        if data["region_obj"] is not None and data["region_obj"].lateral:
+            if not data.get("side") and "side" not in self.errors:
+                self.add_error("side", SIDE_REQUIRED)
+        else:
+            data["side"] = ""
         return data
+
+    def lateral_regions(self) -> list[str]:
+        """The names of the regions that ask for a side, for the form's hint."""
+        return [region.name for region in self.regions.values() if region.lateral]
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
@@ -133,6 +159,7 @@ class PainLogForm(DescribedErrorsMixin, forms.Form):
             "score": data["score"],
             "region": data["region_obj"],
             "region_other": data["region_other"],
+            "side": data.get("side") or "",
             "timing": data.get("timing") or "",
             "note": data.get("note") or "",
             "yesterday": bool(data.get("yesterday")),

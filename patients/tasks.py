@@ -55,3 +55,15 @@ def prune_records() -> int:
 
     result = records_prune()
     return result.deliveries + result.sessions + result.sign_in_events + result.audit_entries
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=MAX_RETRIES)
+def notify_patient_of_resume(self, patient_id: int) -> None:
+    """Tell the patient their exercises are resumed after a red-flag hold."""
+    from . import sms
+    from .services.hold import hold_notify_patient
+
+    try:
+        hold_notify_patient(patient_id=patient_id)
+    except (OSError, sms.TransientSmsError) as error:
+        raise self.retry(exc=error, countdown=min(30 * 2**self.request.retries, 600)) from error

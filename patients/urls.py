@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from .views import clinic, invitations, me, pain, pwa, reminders, rights, settings_me
+from .views import clinic, handout, invitations, me, pain, pwa, reminders, rights, settings_me
 
 app_name = "patients"
 
@@ -18,6 +18,11 @@ clinic_patterns = [
         clinic.patient_test_reminder,
         name="patient_test_reminder",
     ),
+    path(
+        "patients/<int:pk>/resume-exercises/",
+        clinic.patient_resume_exercises,
+        name="patient_resume_exercises",
+    ),
     path("patients/<int:pk>/export.csv", clinic.patient_export_csv, name="patient_export_csv"),
     path("patients/<int:pk>/fhir.json", clinic.patient_export_fhir, name="patient_export_fhir"),
     path("patients/<int:pk>/erase/", rights.patient_erase_view, name="patient_erase"),
@@ -25,6 +30,7 @@ clinic_patterns = [
     path("alerts/<int:pk>/acknowledge/", clinic.alert_acknowledge, name="alert_acknowledge"),
     path("assignments/<int:pk>/", clinic.assignment_detail, name="assignment_detail"),
     path("assignments/<int:pk>/edit/", clinic.assignment_edit, name="assignment_edit"),
+    path("assignments/<int:pk>/print/", handout.assignment_print, name="assignment_print"),
     path("assignments/<int:pk>/status/", clinic.assignment_status, name="assignment_status"),
     path(
         "assignment-items/<int:pk>/edit/",
@@ -40,6 +46,7 @@ me_patterns = [
     path("exercises/<int:pk>/log/", me.exercise_log, name="exercise_log"),
     path("exercise-logs/<int:pk>/undo/", me.exercise_log_undo, name="exercise_log_undo"),
     path("history/", me.history, name="history"),
+    path("handout/", handout.my_handout, name="my_handout"),
     path("pain/", pain.pain, name="pain"),
     path("pain/logged/<int:pk>/", pain.pain_logged, name="pain_logged"),
     path("reminders/", settings_me.reminder_settings, name="reminder_settings"),

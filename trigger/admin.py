@@ -243,7 +243,8 @@ class ModuleItemAdmin(LibraryAdmin):
 
 @admin.register(BodyRegion)
 class BodyRegionAdmin(LibraryAdmin):
-    list_display = ["name", "slug", "order"]
+    list_display = ["name", "slug", "order", "lateral"]
+    list_filter = ["lateral"]
     search_fields = ["name", "slug"]
     ordering = ["order", "name"]
     prepopulated_fields = {"slug": ["name"]}

@@ -21,6 +21,13 @@ class BodyRegion(models.Model):
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     name = models.CharField(_("name"), max_length=120)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    # A region on a limb has a side: the pain log then asks left, right or both (a blood
+    # clot is a sign in one leg, so "back of calf" without a side loses what matters).
+    lateral = models.BooleanField(
+        _("has a side"),
+        default=False,
+        help_text=_("Ask the patient which side (left, right or both) when they log pain here."),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -308,7 +308,12 @@ def _region_for(text: str, regions: list[dict]) -> BodyRegion:
     for order, region in enumerate(regions):
         if any(phrase in lowered for phrase in region["phrases"]):
             obj, _ = BodyRegion.objects.get_or_create(
-                slug=region["slug"], defaults={"name": region["name"], "order": order}
+                slug=region["slug"],
+                defaults={
+                    "name": region["name"],
+                    "order": order,
+                    "lateral": bool(region.get("lateral", False)),
+                },
             )
             return obj
     name = text[4:] if lowered.startswith("the ") else text

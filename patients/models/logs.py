@@ -79,9 +79,23 @@ class ExerciseLog(models.Model):
         return {"patient_id": self.patient_id}
 
 
+def pain_place(*, region_name: str, region_other: str, side: str) -> str:
+    """A pain log's place in words: the region with its side, else what the patient typed."""
+    if not region_name:
+        return region_other
+    if side:
+        return f"{region_name}, {PainLog.Side(side).label.lower()}"
+    return region_name
+
+
 class PainLog(models.Model):
     """A pain score on the 0–10 numeric rating scale, with where, when, and the safety
     screen's answers kept with it (None: not asked)."""
+
+    class Side(models.TextChoices):
+        LEFT = "left", _("Left")
+        RIGHT = "right", _("Right")
+        BOTH = "both", _("Both sides")
 
     class Timing(models.TextChoices):
         WAKING = "waking", _("On waking")
@@ -106,6 +120,8 @@ class PainLog(models.Model):
         verbose_name=_("where it hurts"),
     )
     region_other = models.CharField(_("somewhere else"), max_length=200, blank=True)
+    # For a region with a side (BodyRegion.lateral); empty when the region has none.
+    side = models.CharField(_("side"), max_length=5, choices=Side.choices, blank=True)
     timing = models.CharField(_("when"), max_length=20, choices=Timing.choices, blank=True)
     note = models.TextField(_("note"), max_length=1000, blank=True)
     recorded_for = models.DateTimeField(_("when the pain was"))
@@ -129,7 +145,11 @@ class PainLog(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(score__gte=0, score__lte=10), name="patients_painlog_score_0_10"
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(side__in=["", "left", "right", "both"]),
+                name="patients_painlog_side_valid",
+            ),
         ]
         indexes = [
             models.Index(fields=["patient", "-recorded_for"], name="patients_pain_pat_idx"),
@@ -146,6 +166,15 @@ class PainLog(models.Model):
         # Written on each audit entry of this row: the erasure finds the entries of the
         # patient's rows by it, even of rows deleted long before (patients/audit.py).
         return {"patient_id": self.patient_id}
+
+    @property
+    def where(self) -> str:
+        """Where it hurts in words, with the side: "Back of calf, left"."""
+        return pain_place(
+            region_name=self.region.name if self.region_id else "",
+            region_other=self.region_other,
+            side=self.side,
+        )
 
     @property
     def has_red_flag(self) -> bool:

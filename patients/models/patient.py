@@ -37,6 +37,22 @@ class Patient(models.Model):
     time_zone = TimeZoneField(_("time zone"), default="UTC")
     reminders_paused = models.BooleanField(_("reminders paused"), default=False)
     reminders_stopped_at = models.DateTimeField(_("reminders stopped"), null=True, blank=True)
+    # The red-flag hold (patients.services.hold): from a "yes" on the safety screen until
+    # the clinician resumes the exercises or assigns a new program, no exercise is offered
+    # or accepted. ``hold_alert`` is the latest red flag that put or kept them on hold.
+    exercises_on_hold_since = models.DateTimeField(
+        _("exercises on hold since"), null=True, blank=True
+    )
+    hold_alert = models.ForeignKey(
+        "patients.Alert",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("red flag that put the exercises on hold"),
+    )
+    # When the last hold was lifted: Today tells the patient they may start again.
+    hold_lifted_at = models.DateTimeField(_("exercises resumed at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -60,6 +76,10 @@ class Patient(models.Model):
     @property
     def name(self) -> str:
         return self.user.get_full_name() or self.user.username
+
+    @property
+    def exercises_on_hold(self) -> bool:
+        return self.exercises_on_hold_since is not None
 
     def local_today(self):
         return timezone.now().astimezone(zoneinfo.ZoneInfo(str(self.time_zone))).date()

@@ -22,6 +22,7 @@ from users.models import normalize_address
 
 from ..models import Assignment, AssignmentItem, Patient, ReminderSchedule
 from ..reminders import assignment_schedules_refresh
+from .hold import Lift, hold_lift
 
 User = get_user_model()
 logger = logging.getLogger(__name__)
@@ -201,6 +202,9 @@ def assignment_create(
         for time in sorted(set(reminder_times or []))
     )
     assignment_schedules_refresh(assignment=assignment)
+    # A newer program, chosen by the clinician after the red flag, ends the hold.
+    if patient.exercises_on_hold:
+        hold_lift(patient=patient, by=assigned_by, reason=Lift.NEW_PROGRAM)
     return assignment
 
 

@@ -69,6 +69,7 @@ from ..models import (
     PainLog,
     Patient,
 )
+from ..models.logs import pain_place
 
 ADHERENCE_DAYS = 7
 PAIN_AVERAGE_DAYS = 7
@@ -376,6 +377,8 @@ class DashboardRow:
     open_alerts: int
     top_severity: int | None
     alert_kinds: list[tuple[str, str]] = field(default_factory=list)
+    # Where the last pain was, with its side ("Back of calf, left"); "" when not given.
+    last_pain_where: str = ""
 
     @property
     def adherence_percent(self) -> int | None:
@@ -409,6 +412,9 @@ def _patient_figures(patients: QuerySet[Patient], today: datetime.date) -> Query
         sessions_prescribed=sessions_prescribed_expression(days),
         last_pain_score=Subquery(last_pain.values("score")[:1]),
         last_pain_at=Subquery(last_pain.values("recorded_for")[:1]),
+        last_pain_region=Subquery(last_pain.values("region__name")[:1]),
+        last_pain_region_other=Subquery(last_pain.values("region_other")[:1]),
+        last_pain_side=Subquery(last_pain.values("side")[:1]),
         pain_average=pain_average_expression(since=pain_average_since(today)),
         last_activity_on=last_activity_expression(),
         open_alert_count=Coalesce(
@@ -418,6 +424,14 @@ def _patient_figures(patients: QuerySet[Patient], today: datetime.date) -> Query
             Value(0),
         ),
         top_severity=Subquery(open_alerts.order_by("-severity").values("severity")[:1]),
+    )
+
+
+def _last_pain_where(patient: Patient) -> str:
+    return pain_place(
+        region_name=patient.last_pain_region or "",
+        region_other=patient.last_pain_region_other or "",
+        side=patient.last_pain_side or "",
     )
 
 
@@ -479,6 +493,7 @@ def dashboard_rows(*, patient_ids: list[int], today: datetime.date) -> list[Dash
                 open_alerts=patient.open_alert_count,
                 top_severity=patient.top_severity,
                 alert_kinds=kinds.get(pk, []),
+                last_pain_where=_last_pain_where(patient),
             )
         )
     return rows

@@ -8,6 +8,7 @@ or, marked as late, for yesterday, and for nothing else.
 from __future__ import annotations
 
 import datetime
+import logging
 import operator
 import zoneinfo
 from collections import defaultdict
@@ -24,6 +25,8 @@ from django.utils.translation import gettext as _
 from programs import weekdays
 
 from ..models import Assignment, AssignmentItem, ExerciseLog, PainLog, Patient
+
+logger = logging.getLogger(__name__)
 
 
 def _zone(patient: Patient) -> zoneinfo.ZoneInfo:
@@ -175,6 +178,17 @@ def exercise_log_record(
     returned as it is with ``created=False``; the unique (item, day, session) constraint
     settles two requests racing for the same session.
     """
+    if Patient.objects.filter(pk=patient.pk, exercises_on_hold_since__isnull=False).exists():
+        # The red-flag hold (services.hold): read from the database, not from the
+        # patient object the caller holds, so a hold that began meanwhile still counts.
+        logger.info("Exercise log refused for patient %s item %s: on hold", patient.pk, item.pk)
+        raise ValidationError(
+            _(
+                "Your exercises are on hold after your answers to the safety questions: "
+                "nothing was recorded. Contact your clinician before you exercise again."
+            ),
+            code="on_hold",
+        )
     is_late = _check_day(patient=patient, day=day, now=now)
     assignment = item.assignment
     if assignment.patient_id != patient.pk or not assignment.is_current_on(day):

@@ -1,7 +1,7 @@
 """Pain logs and the safety screen that comes with each (shared/CLINICAL.md, red flags).
 
 A "yes" to any safety question never stops the log being saved: in the same transaction it
-pauses the patient's exercise reminders and raises an urgent alert for their clinician.
+raises an urgent alert for their clinician and puts the exercises on hold (services.hold).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from trigger.models import BodyRegion, Differential
 from ..models import Alert, Assignment, PainLog, Patient
 from ..schedule import local_to_utc
 from ..tasks import notify_clinician_of_alert
-from .preferences import patient_reminders_hold
+from .hold import hold_start
 
 # The safety questions ask about signs of a blood clot (deep vein thrombosis, and a
 # pulmonary embolism when it reaches the lungs): the library's urgent differentials whose
@@ -65,7 +65,7 @@ def red_flag_answers(log: PainLog) -> list[str]:
 
 
 def _alert_message(log: PainLog) -> str:
-    where = str(log.region) if log.region else log.region_other
+    where = log.where
     message = _("Safety screen: the patient answered yes to %(answers)s.") % {
         "answers": "; ".join(red_flag_answers(log))
     }
@@ -83,6 +83,7 @@ def pain_log_record(
     score: int,
     region: BodyRegion | None = None,
     region_other: str = "",
+    side: str = "",
     timing: str = "",
     note: str = "",
     yesterday: bool = False,
@@ -93,12 +94,16 @@ def pain_log_record(
 ) -> PainLog:
     """Save a pain score with the safety screen's answers (None: not answered).
 
-    A red flag pauses the exercise reminders of the patient's programs (not the pain
-    check-ins: the clinician still wants to hear how they are) and raises an urgent alert,
-    each red flag its own (no de-duplication).
+    A red flag raises an urgent alert, each red flag its own (no de-duplication), and puts
+    the patient's exercises on hold (``services.hold``): their reminders pause, not the
+    pain check-ins (the clinician still wants to hear how they are).
     """
     if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= 10:
         raise ValueError("score must be an integer from 0 to 10")
+    # The side belongs to a region that has one; anywhere else it is left empty.
+    side = side if region is not None and region.lateral else ""
+    if side not in ("", *PainLog.Side.values):
+        raise ValueError("side must be left, right or both")
     now = now or timezone.now()
     recorded_for = _recorded_for(patient=patient, now=now, yesterday=yesterday)
     local_day = recorded_for.astimezone(zoneinfo.ZoneInfo(str(patient.time_zone))).date()
@@ -108,6 +113,7 @@ def pain_log_record(
         score=score,
         region=region,
         region_other="" if region else region_other.strip(),
+        side=side,
         timing=timing,
         note=note,
         recorded_for=recorded_for,
@@ -117,7 +123,6 @@ def pain_log_record(
         recent_immobilisation=recent_immobilisation,
     )
     if log.has_red_flag:
-        patient_reminders_hold(patient=patient, now=now)
         alert = Alert.objects.create(
             patient=patient,
             kind=Alert.Kind.RED_FLAG,
@@ -125,6 +130,8 @@ def pain_log_record(
             message=_alert_message(log),
             pain_log=log,
         )
+        # The exercises go on hold (and their reminders pause) until the clinician resumes.
+        hold_start(patient=patient, alert=alert, now=now)
         # The dashboard shows it at once; an email makes sure the clinician looks today.
         notify_clinician_of_alert.delay_on_commit(alert.pk)
     return log

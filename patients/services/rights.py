@@ -106,6 +106,7 @@ def patient_data_export(*, patient: Patient) -> dict:
                 "score": log.score,
                 "where": log.region.name if log.region else "",
                 "where_else": log.region_other,
+                "side": log.side,
                 "when": log.timing,
                 "note": log.note,
                 "recorded_for": _when(log.recorded_for),

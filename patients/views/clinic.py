@@ -47,10 +47,11 @@ from ..forms import (
     PatientForm,
     StoryPeriodForm,
 )
-from ..models import Assignment, Patient
+from ..models import Alert, Assignment, Patient
 from ..reminders import send_test_reminder
 from ..services import alerts as alert_services
 from ..services import dashboard
+from ..services import hold as hold_services
 from ..services import story as story_services
 
 PATIENTS_PER_PAGE = 50
@@ -143,7 +144,9 @@ def _story(
     )
     bound_forms = bound_forms or {}
     for alert in story.open_alerts:
-        alert.form = bound_forms.get(alert.pk) or AlertAcknowledgeForm(alert=alert)
+        alert.form = bound_forms.get(alert.pk) or AlertAcknowledgeForm(
+            alert=alert, on_hold=patient.exercises_on_hold
+        )
     return render(
         request,
         "patients/patient_detail.html",
@@ -151,6 +154,9 @@ def _story(
             "patient": patient,
             "patient_zone": str(patient.time_zone),
             "story": story,
+            "has_open_red_flag": any(
+                alert.kind == Alert.Kind.RED_FLAG for alert in story.open_alerts
+            ),
             "row": story.row,
             "assignments": story.assignments,
             "chart": chart,
@@ -166,17 +172,51 @@ def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     alert = get_alert_for_clinician(request.user, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    form = AlertAcknowledgeForm(request.POST, alert=alert)
+    patient = alert.patient
+    form = AlertAcknowledgeForm(request.POST, alert=alert, on_hold=patient.exercises_on_hold)
     if not form.is_valid():
         # The patient's page again, with the error beside this alert; nothing saved.
-        return _story(request, alert.patient, bound_forms={alert.pk: form})
-    if alert_services.alert_acknowledge(
-        alert=alert, by=request.user, note=form.cleaned_data["note"]
-    ):
-        messages.success(request, _("The alert was acknowledged."))
+        return _story(request, patient, bound_forms={alert.pk: form})
+    with transaction.atomic():
+        acknowledged = alert_services.alert_acknowledge(
+            alert=alert, by=request.user, note=form.cleaned_data["note"]
+        )
+        if not acknowledged:
+            messages.info(request, _("This alert had already been acknowledged."))
+        elif form.resumes_exercises:
+            if hold_services.hold_lift(patient=patient, by=request.user):
+                messages.success(
+                    request,
+                    _("The alert was acknowledged and the exercises resumed: the patient is told."),
+                )
+            else:
+                messages.warning(
+                    request,
+                    _(
+                        "The alert was acknowledged. The exercises stay on hold until every "
+                        "red flag is reviewed."
+                    ),
+                )
+        elif "exercises" in form.fields:
+            messages.success(request, _("The alert was acknowledged. The exercises stay on hold."))
+        else:
+            messages.success(request, _("The alert was acknowledged."))
+    return redirect(f"{patient.get_absolute_url()}#alerts")
+
+
+@clinician_required
+def patient_resume_exercises(request: HttpRequest, pk: int) -> HttpResponse:
+    """Lift the red-flag hold after every red flag is reviewed (POST only)."""
+    patient = get_patient_for_clinician(request.user, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if hold_services.hold_lift(patient=patient, by=request.user):
+        messages.success(request, _("The exercises are resumed: the patient is told."))
+    elif patient.exercises_on_hold:
+        messages.error(request, _("Acknowledge every open red flag before resuming the exercises."))
     else:
-        messages.info(request, _("This alert had already been acknowledged."))
-    return redirect(f"{alert.patient.get_absolute_url()}#alerts")
+        messages.info(request, _("The exercises were not on hold."))
+    return redirect(f"{patient.get_absolute_url()}#alerts")
 
 
 @clinician_required

@@ -18,6 +18,7 @@ from .. import charts
 from ..access import get_exercise_log_for_patient, get_item_for_patient
 from ..forms_me import PAIN_CHOICES, PERIOD_LABELS, PERIODS, ExerciseLogForm, HistoryPeriodForm
 from ..models import AssignmentItem, ExerciseLog, Patient
+from ..services import hold as hold_services
 from ..services import logs as log_services
 
 
@@ -69,8 +70,26 @@ def _day_page(
             "error_form": error_form,
             "pain_choices": PAIN_CHOICES,
             "difficulty_choices": ExerciseLog.Difficulty.choices,
+            **_hold_context(patient),
         },
     )
+
+
+def _hold_context(patient: Patient) -> dict:
+    """What the hold's box (patients/snippets/hold_banner.html) needs: ``on_hold`` hides
+    the Done and Skip controls; ``hold_resumed`` shows the notice after the hold ends."""
+    on_hold = patient.exercises_on_hold
+    return {
+        "on_hold": on_hold,
+        "hold_resumed": hold_services.resumed_recently(patient),
+        "hold_emergency": bool(
+            on_hold
+            and patient.hold_alert
+            and patient.hold_alert.pain_log
+            and patient.hold_alert.pain_log.chest_symptoms
+        ),
+        **(hold_services.hold_contact(patient) if on_hold else {}),
+    }
 
 
 @patient_required

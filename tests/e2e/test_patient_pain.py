@@ -66,9 +66,12 @@ def test_a_patient_answers_yes_to_the_calf_question_and_sees_the_advice_first(
         "label", has_text=re.compile(r"^7$")
     ).tap()
     page.locator("label", has_text="Back of calf").tap()
+    page.get_by_role("group", name="Which side?").locator("label", has_text="Left").tap()
     page.get_by_role("group", name="Is one calf newly swollen, warm or red?").locator(
         "label", has_text="Yes"
     ).tap()
+    for question in ("Do you have new shortness of breath", "Have you recently had surgery"):
+        page.get_by_role("group", name=re.compile(question)).locator("label", has_text="No").tap()
     expect(page.locator("#id_score_7")).to_be_checked()
     expect(page.locator("#id_calf_swollen_warm_red_0")).to_be_checked()
     with page.expect_navigation():
@@ -91,7 +94,12 @@ def test_a_patient_answers_yes_to_the_calf_question_and_sees_the_advice_first(
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert screenshot(page, "patient-pain-red-flag").stat().st_size > 0
 
-    assert (log.score, log.region.slug, log.calf_swollen_warm_red) == (7, "back-of-calf", True)
+    assert (log.score, log.region.slug, log.side, log.calf_swollen_warm_red) == (
+        7,
+        "back-of-calf",
+        "left",
+        True,
+    )
     assert Alert.objects.get().severity == Alert.Severity.URGENT
     assert ReminderSchedule.objects.get().paused is True
 
@@ -110,8 +118,17 @@ def test_the_pain_pages_have_no_serious_accessibility_violations(live_server, ph
     expect(page.get_by_text("Choose a number from 0 to 10.").first).to_be_visible()
     assert serious_violations(page) == []
 
+    # A "yes" with the other questions unanswered: the advice at once, above the errors.
     page.locator("label[for=id_score_0]").click()
     page.locator("label[for=id_chest_symptoms_0]").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("#urgent-advice")).to_contain_text("Call the emergency number now")
+    expect(page.locator("#form-errors")).to_contain_text("Answer yes or no.")
+    assert serious_violations(page) == []
+
+    page.locator("label[for=id_calf_swollen_warm_red_1]").click()
+    page.locator("label[for=id_recent_immobilisation_1]").click()
     with page.expect_navigation():
         page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_role("alert")).to_contain_text("Call the emergency number now")

@@ -70,9 +70,12 @@ def test_a_red_flag_reaches_the_dashboard_and_is_acknowledged_with_a_note(
         "label", has_text=re.compile(r"^7$")
     ).tap()
     phone.locator("label", has_text="Back of calf").tap()
+    phone.get_by_role("group", name="Which side?").locator("label", has_text="Right").tap()
     phone.get_by_role("group", name="Is one calf newly swollen, warm or red?").locator(
         "label", has_text="Yes"
     ).tap()
+    for question in ("Do you have new shortness of breath", "Have you recently had surgery"):
+        phone.get_by_role("group", name=re.compile(question)).locator("label", has_text="No").tap()
     with phone.expect_navigation():
         phone.get_by_role("button", name="Save", exact=True).tap()
     expect(phone.get_by_role("alert")).to_be_visible()
@@ -107,6 +110,10 @@ def test_a_red_flag_reaches_the_dashboard_and_is_acknowledged_with_a_note(
         alert.get_by_role("button", name="Acknowledge").click()
     expect(page.get_by_text("Say what you did about this red flag")).to_be_visible()
     page.get_by_label("Note (required): what did you do?").fill(NOTE)
+    expect(
+        page.get_by_text("Choose whether the patient may resume their exercises.")
+    ).to_be_visible()
+    page.get_by_label("Keep on hold").check()
     with page.expect_navigation():
         page.get_by_test_id("open-alert").get_by_role("button", name="Acknowledge").click()
 

@@ -116,20 +116,21 @@ def test_the_csv_has_every_pain_log_and_exercise_session_oldest_first(
     assert header[:5] == ["record", "date", "local time", "program", "pain score (0-10)"]
     assert len(body) == 4
     # 3 March 14:00 UTC is 09:00 in New York; the exercise sessions follow that day's pain.
-    assert body[0][:8] == [
+    assert body[0][:9] == [
         "pain",
         "2025-03-03",
         "09:00",
         "Calf program",
         "6",
         "Back of calf",
+        "",
         "On waking",
         "",
     ]
     assert body[0][-3:] == ["no", "", ""]
     assert [row[0] for row in body] == ["pain", "exercise", "exercise", "pain"]
-    assert body[1][8:14] == ["Heel drops", "1", "Done", "Too hard", "4", ""]
-    assert body[2][8:14] == ["Heel drops", "2", "Skipped", "", "", "No time."]
+    assert body[1][9:15] == ["Heel drops", "1", "Done", "Too hard", "4", ""]
+    assert body[2][9:15] == ["Heel drops", "2", "Skipped", "", "", "No time."]
     assert body[3][1:3] == ["2025-03-04", "04:00"]
 
 
@@ -381,3 +382,59 @@ def test_the_filename_carries_no_name(record):
     assert exports.export_filename(record, "record", datetime.date(2025, 1, 2)) == (
         f"patient-{record.pk}-record-2025-01-02"
     )
+
+
+# --- The side of the body -------------------------------------------------------------------
+
+
+@pytest.fixture
+def sided_logs(record, program):
+    calf = BodyRegionFactory(name="Back of calf", lateral=True)
+    for n, side in enumerate(["left", "right", "both"]):
+        PainLogFactory(
+            patient=record,
+            assignment=program,
+            score=n + 4,
+            region=calf,
+            side=side,
+            recorded_for=moment(days_ago(n + 1), 13),
+        )
+
+
+def test_the_csv_carries_the_side_next_to_where(client, clinician, record, sided_logs):
+    client.force_login(clinician)
+
+    rows = csv_of(client.get(reverse("patients:patient_export_csv", args=[record.pk])))
+
+    header, body = rows[0], rows[1:]
+    assert header[5:7] == ["where", "side"]
+    assert [row[4:7] for row in body] == [
+        ["6", "Back of calf", "Both sides"],
+        ["5", "Back of calf", "Right"],
+        ["4", "Back of calf", "Left"],
+    ]
+
+
+def test_the_fhir_body_site_carries_the_side_as_a_snomed_laterality(
+    client, clinician, record, sided_logs
+):
+    client.force_login(clinician)
+    response = client.get(reverse("patients:patient_export_fhir", args=[record.pk]))
+    data = json.loads(response.content)
+    Bundle.model_validate(data)
+
+    sites = {
+        e["resource"]["valueInteger"]: e["resource"]["bodySite"]
+        for e in data["entry"]
+        if e["resource"]["resourceType"] == "Observation"
+    }
+    assert sites[4]["text"] == "Back of calf, left"
+    [extension] = sites[4]["extension"]
+    assert extension["url"] == exports.LATERALITY_EXTENSION
+    codes = {score: site["extension"][0]["valueCodeableConcept"] for score, site in sites.items()}
+    assert codes[4]["coding"] == [
+        {"system": "http://snomed.info/sct", "code": "7771000", "display": "Left"}
+    ]
+    assert codes[5]["coding"][0]["code"] == "24028007"
+    assert codes[6]["coding"][0]["code"] == "51440002"
+    assert codes[6]["text"] == "Both sides"

@@ -72,8 +72,16 @@ def visible_text(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
+NO_TO_ALL = {
+    "calf_swollen_warm_red": "False",
+    "chest_symptoms": "False",
+    "recent_immobilisation": "False",
+}
+
+
 def log_pain(client, **answers):
-    data = {"score": "6", **{name: value for name, value in answers.items()}}
+    """Each question answered (no, unless said otherwise), as the form requires."""
+    data = {"score": "6", **NO_TO_ALL, **answers}
     return client.post(PAIN_URL, data, follow=True)
 
 
@@ -118,7 +126,7 @@ def test_a_calf_yes_shows_the_advice_first_alerts_and_pauses_exercise_reminders(
     assert (log.calf_swollen_warm_red, log.chest_symptoms, log.recent_immobilisation) == (
         True,
         False,
-        None,
+        False,
     )
     assert log.has_red_flag and log.logged_at is not None
 
@@ -189,16 +197,45 @@ def test_the_pain_form_says_nothing_reassuring_either(patient_client, patient):
     assert "have you recently had surgery, a cast, or been immobile for a long time" in text
 
 
-def test_unanswered_questions_are_kept_as_not_answered_and_do_not_block(patient_client):
-    response = log_pain(patient_client)
-
-    log = PainLog.objects.get()
-    assert (log.calf_swollen_warm_red, log.chest_symptoms, log.recent_immobilisation) == (
-        None,
-        None,
-        None,
+def test_an_unanswered_question_gets_a_clear_message_and_saves_nothing(patient_client):
+    response = patient_client.post(
+        PAIN_URL, {"score": "6", "calf_swollen_warm_red": "False", "chest_symptoms": "False"}
     )
-    assert 'role="alert"' not in main_html(response)
+
+    assert response.status_code == 200
+    main = main_html(response)
+    errors = main[main.index('id="form-errors"') :]
+    assert "Answer yes or no." in visible_text(errors)
+    # The message links to the question's first answer.
+    assert 'href="#id_recent_immobilisation_0"' in errors
+    assert 'role="alert" id="urgent-advice"' not in main
+    assert PainLog.objects.count() == 0 and Alert.objects.count() == 0
+
+
+def test_no_answer_is_chosen_before_the_patient_chooses(patient_client):
+    html = patient_client.get(PAIN_URL).content.decode()
+
+    for name in NO_TO_ALL:
+        assert len(re.findall(rf'name="{name}"', html)) == 2
+        assert not re.search(rf'name="{name}"[^>]*checked', html)
+
+
+def test_a_yes_with_another_question_unanswered_shows_the_advice_first_and_saves_nothing(
+    patient_client,
+):
+    response = patient_client.post(
+        PAIN_URL, {"score": "6", "calf_swollen_warm_red": "True", "chest_symptoms": "False"}
+    )
+
+    assert response.status_code == 200
+    main = main_html(response)
+    assert SAME_DAY in visible_text(main)
+    assert main.index('id="urgent-advice"') < main.index("Answer yes or no.")
+    assert "not saved yet" in visible_text(main)
+    assert PainLog.objects.count() == 0 and Alert.objects.count() == 0
+    assert re.search(
+        r'name="calf_swollen_warm_red" value="True"[^>]*checked', response.content.decode()
+    )
 
 
 def test_a_red_flag_never_blocks_the_log_which_keeps_its_score(patient_client, patient):

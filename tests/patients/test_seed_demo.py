@@ -203,7 +203,10 @@ def test_one_demo_patient_has_a_red_flag_for_the_dashboard():
     [alert] = Alert.objects.filter(kind=Alert.Kind.RED_FLAG)
     assert alert.patient.user.username == "demo.c1.patient2"
     assert alert.pain_log.calf_swollen_warm_red is True
+    assert alert.pain_log.side == "left"  # the back of the calf has a side
     assert alert.acknowledged_at is None
+    # The demo patient's exercises are on hold, as after a real red flag.
+    assert alert.patient.exercises_on_hold and alert.patient.hold_alert == alert
     assert not ReminderSchedule.objects.filter(
         assignment__patient=alert.patient, kind="exercise", paused=False
     ).exists()

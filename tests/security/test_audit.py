@@ -97,7 +97,16 @@ def test_a_clinicians_change_names_the_actor_the_fields_and_the_address(client, 
 def test_a_pain_log_by_the_patient_is_a_create_entry_by_the_patient(client, theirs):
     client.force_login(theirs.patient_user)
 
-    response = client.post(reverse("patients:pain"), {"score": "6"}, REMOTE_ADDR=ADDRESS)
+    response = client.post(
+        reverse("patients:pain"),
+        {
+            "score": "6",
+            "calf_swollen_warm_red": "False",
+            "chest_symptoms": "False",
+            "recent_immobilisation": "False",
+        },
+        REMOTE_ADDR=ADDRESS,
+    )
 
     assert response.status_code == 302
     log = PainLog.objects.filter(patient=theirs.patient).latest("id")

@@ -500,6 +500,13 @@ class TestProgramForms(FormCase):
 # --- The patient's own pages -----------------------------------------------------------------
 
 
+PAIN_ANSWERED = {
+    "calf_swollen_warm_red": "False",
+    "chest_symptoms": "False",
+    "recent_immobilisation": "False",
+}
+
+
 class TestPatientForms(FormCase):
     @FAST
     @given(
@@ -510,14 +517,17 @@ class TestPatientForms(FormCase):
             timing=st.one_of(st.sampled_from(["waking", "rest", "night"]), TEXT),
             note=TEXT,
             yesterday=st.one_of(st.sampled_from(["on", "true"]), TEXT),
+            side=st.one_of(st.sampled_from(["left", "right", "both"]), TEXT),
             calf_swollen_warm_red=st.one_of(st.sampled_from(["True", "False"]), TEXT),
             chest_symptoms=st.one_of(st.sampled_from(["True", "False"]), TEXT),
-            recent_immobilisation=TEXT,
+            recent_immobilisation=st.one_of(st.sampled_from(["True", "False"]), TEXT),
         )
     )
     @example({"score": "5", "note": "<script data-hx>alert(1)</script>"})
     @example({"score": "5", "note": "pain\x00"})
     @example({"score": "11", "calf_swollen_warm_red": "True"})
+    @example({**PAIN_ANSWERED, "score": "5", "note": "<script data-hx>alert(1)</script>"})
+    @example({**PAIN_ANSWERED, "score": "4", "region": "other", "region_other": "x", "side": "up"})
     def test_pain_log(self, data):
         self.as_user(self.side.patient_user)
         before = counts()
@@ -529,6 +539,13 @@ class TestPatientForms(FormCase):
             log = PainLog.objects.latest("id")
             assert log.patient_id == self.side.patient.pk
             assert 0 <= log.score <= 10
+            # Saved only with every safety question answered, and a side only where a
+            # region has one.
+            answers = (log.calf_swollen_warm_red, log.chest_symptoms, log.recent_immobilisation)
+            assert None not in answers
+            assert data.get("calf_swollen_warm_red") in ("True", "False")
+            assert log.side in ("", "left", "right", "both")
+            assert bool(log.side) == bool(log.region and log.region.lateral)
             no_nul(log)
 
     @FAST
@@ -799,7 +816,11 @@ def test_logging_the_same_pain_twice_logs_it_once(client, mine):
     client.force_login(mine.patient_user)
     before = PainLog.objects.count()
 
-    _twice(client, reverse("patients:pain"), {"score": "6", "note": "After the stairs"})
+    _twice(
+        client,
+        reverse("patients:pain"),
+        {**PAIN_ANSWERED, "score": "6", "note": "After the stairs"},
+    )
 
     assert PainLog.objects.count() == before + 1
 
@@ -812,6 +833,8 @@ def test_two_pain_logs_from_two_renderings_of_the_form_are_both_kept(client, min
     url = reverse("patients:pain")
 
     for _ in range(2):
-        client.post(url, _rendered_form_data(client, url, {"score": "6", "note": "Stairs"}))
+        client.post(
+            url, _rendered_form_data(client, url, {**PAIN_ANSWERED, "score": "6", "note": "Stairs"})
+        )
 
     assert PainLog.objects.count() == before + 2

@@ -241,7 +241,16 @@ def test_the_erasure_is_in_the_audit_trail_without_personal_data(client, theirs)
     patient, user = theirs.patient, theirs.patient_user
     name, email = patient.name, user.email
     client.force_login(user)
-    client.post(reverse("patients:pain"), {"score": "7", "note": "Secret note about my calf"})
+    client.post(
+        reverse("patients:pain"),
+        {
+            "score": "7",
+            "note": "Secret note about my calf",
+            "calf_swollen_warm_red": "False",
+            "chest_symptoms": "False",
+            "recent_immobilisation": "False",
+        },
+    )
     client.force_login(theirs.clinician)
     client.get(reverse("patients:patient_detail", kwargs={"pk": patient.pk}))
     earlier = LogEntry.objects.count()

@@ -43,6 +43,7 @@ from patients.models import (
 )
 from patients.schedule import next_occurrence
 from patients.services.alerts import alerts_evaluate
+from patients.services.hold import hold_start
 from patients.services.pain import _alert_message  # the pain service's own wording
 from programs import weekdays
 from programs.models import Program
@@ -431,6 +432,7 @@ class Command(BaseCommand):
             assignment_id=assignment_id,
             score=7,
             region=self.region,
+            side=PainLog.Side.LEFT if self.region and self.region.lateral else "",
             timing=PainLog.Timing.REST,
             recorded_for=when,
             calf_swollen_warm_red=True,
@@ -438,9 +440,6 @@ class Command(BaseCommand):
             recent_immobilisation=False,
         )
         PainLog.objects.filter(pk=log.pk).update(logged_at=when)
-        ReminderSchedule.objects.filter(
-            assignment__patient_id=patient_id, kind=ReminderSchedule.Kind.EXERCISE
-        ).update(paused=True)
         alert = Alert.objects.create(
             patient_id=patient_id,
             kind=Alert.Kind.RED_FLAG,
@@ -449,6 +448,8 @@ class Command(BaseCommand):
             pain_log=log,
         )
         Alert.objects.filter(pk=alert.pk).update(created_at=when)
+        # The exercises go on hold (their reminders pause) until the clinician resumes them.
+        hold_start(patient=Patient.objects.get(pk=patient_id), alert=alert, now=when)
         self.created["logs"] += 1
 
     # --- output -------------------------------------------------------------------------
@@ -516,6 +517,7 @@ PAIN_COLUMNS = [
     "score",
     "region_id",
     "region_other",
+    "side",
     "timing",
     "note",
     "recorded_for",
@@ -610,6 +612,8 @@ class DemoDays:
                 min(max(score, 0), 10),
                 self.region_id,
                 "",
+                # The demo region is the back of the calf, which has a side: the left one.
+                PainLog.Side.LEFT.value if self.region_id else "",
                 PainLog.Timing.WAKING.value,
                 note,
                 when,
