@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from .views import clinic, invitations, me, pain, pwa, reminders, rights, settings_me
+from .views import clinic, invitations, me, pain, pwa, reminders, rights, session, settings_me
 
 app_name = "patients"
 
@@ -38,6 +38,14 @@ me_patterns = [
     path("yesterday/", me.yesterday, name="yesterday"),
     path("exercises/<int:pk>/log/", me.exercise_log, name="exercise_log"),
     path("exercise-logs/<int:pk>/undo/", me.exercise_log_undo, name="exercise_log_undo"),
+    path(
+        "exercise-logs/<int:pk>/feedback/",
+        me.exercise_log_feedback,
+        name="exercise_log_feedback",
+    ),
+    path("session/", session.session_start, name="session"),
+    path("session/summary/", session.session_summary, name="session_summary"),
+    path("session/<int:pk>/", session.session_step, name="session_step"),
     path("history/", me.history, name="history"),
     path("pain/", pain.pain, name="pain"),
     path("pain/logged/<int:pk>/", pain.pain_logged, name="pain_logged"),
