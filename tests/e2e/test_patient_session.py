@@ -111,6 +111,19 @@ def test_a_full_guided_session_with_the_timer(live_server, phone_page, screensho
     user, assignment = starter
     page = phone_page
     page.clock.install()
+    # Record what the timer asks of the phone: a buzz at each change, the screen kept on.
+    page.add_init_script(
+        """
+        window.__phone = {buzz: 0, awake: 0, released: 0};
+        navigator.vibrate = function () { window.__phone.buzz += 1; return true; };
+        Object.defineProperty(navigator, "wakeLock", {value: {request: function () {
+            window.__phone.awake += 1;
+            var lock = {addEventListener: function () {},
+                        release: function () { window.__phone.released += 1; }};
+            return Promise.resolve(lock);
+        }}});
+        """
+    )
     sign_in(page, live_server, user, reverse("patients:today"))
 
     page.get_by_role("link", name="Start today's exercises").click()
@@ -142,6 +155,9 @@ def test_a_full_guided_session_with_the_timer(live_server, phone_page, screensho
     timer.get_by_role("button", name="Continue").click()
     page.clock.run_for(30_500)
     expect(phase).to_contain_text("All sets finished")
+    phone = page.evaluate("window.__phone")
+    assert phone["buzz"] >= 3  # the end of each hold
+    assert phone["awake"] >= 1 and phone["released"] >= 1  # kept on while timing only
     assert serious_violations(page) == []
     page.locator("summary", has_text="How did it go?").click()
     page.locator("label", has_text="About right").click()
