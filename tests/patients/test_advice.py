@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from patients.models import ExerciseLog
 from patients.reminders import exercises_done_on
 from patients.services import logs as log_services
+from patients.services.story import patient_story
 from tests.factories import AssignmentFactory, PatientFactory
 from tests.patients.dated import NOW, TODAY, ExerciseLogFactory, ItemFactory
 
@@ -83,3 +84,12 @@ def test_advice_never_keeps_the_exercise_reminder_coming(assignment):
     ExerciseLogFactory(item=exercise, performed_on=TODAY)
 
     assert exercises_done_on(assignment=assignment, day=TODAY) is True
+
+
+def test_the_patients_story_reports_on_exercises_not_on_advice(assignment):
+    exercise = ItemFactory(assignment=assignment)
+    ItemFactory(assignment=assignment, is_advice=True)
+
+    story = patient_story(patient=assignment.patient, today=TODAY)
+
+    assert [feedback.item for feedback in story.assignments[0].feedback] == [exercise]
