@@ -80,6 +80,25 @@ class ExerciseLogForm(forms.Form):
         return errors
 
 
+class ExerciseFeedbackForm(forms.Form):
+    """How a session recorded as done went: both answers optional."""
+
+    difficulty = forms.ChoiceField(
+        label=_("How hard was it? (optional)"),
+        choices=ExerciseLog.Difficulty.choices,
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": _("Choose too easy, about right or too hard.")},
+    )
+    pain_during = forms.IntegerField(
+        label=_("Pain during the exercise (optional)"),
+        min_value=0,
+        max_value=10,
+        required=False,
+        error_messages={"invalid": PAIN_ERROR, "min_value": PAIN_ERROR, "max_value": PAIN_ERROR},
+    )
+
+
 PERIODS = {"30": 30, "90": 90, "all": None}
 PERIOD_LABELS = {"30": _("30 days"), "90": _("90 days"), "all": _("All")}
 

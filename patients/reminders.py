@@ -466,11 +466,11 @@ def skip_reason(*, delivery: Delivery, now: datetime.datetime) -> str:
 
 def exercises_done_on(*, assignment: Assignment, day: datetime.date) -> bool:
     """True when every exercise due that day has all its sessions logged (done or
-    skipped)."""
+    skipped). Advice is never logged, so it never keeps a reminder coming."""
     due = {
         item.pk: item.times_per_day
         for item in assignment.items.all()
-        if weekdays.includes(item.weekdays, day.weekday())
+        if not item.is_advice and weekdays.includes(item.weekdays, day.weekday())
     }
     if not due:
         return True

@@ -2,7 +2,18 @@
 
 from django.urls import include, path
 
-from .views import clinic, handout, invitations, me, pain, pwa, reminders, rights, settings_me
+from .views import (
+    clinic,
+    handout,
+    invitations,
+    me,
+    pain,
+    pwa,
+    reminders,
+    rights,
+    session,
+    settings_me,
+)
 
 app_name = "patients"
 
@@ -45,6 +56,14 @@ me_patterns = [
     path("yesterday/", me.yesterday, name="yesterday"),
     path("exercises/<int:pk>/log/", me.exercise_log, name="exercise_log"),
     path("exercise-logs/<int:pk>/undo/", me.exercise_log_undo, name="exercise_log_undo"),
+    path(
+        "exercise-logs/<int:pk>/feedback/",
+        me.exercise_log_feedback,
+        name="exercise_log_feedback",
+    ),
+    path("session/", session.session_start, name="session"),
+    path("session/summary/", session.session_summary, name="session_summary"),
+    path("session/<int:pk>/", session.session_step, name="session_step"),
     path("history/", me.history, name="history"),
     path("handout/", handout.my_handout, name="my_handout"),
     path("pain/", pain.pain, name="pain"),

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from trigger.dosage import dosage_in_words
-from trigger.models import ModuleItem, Muscle
+from trigger.models import ModuleItem, Muscle, illustration_static_path
 
 from . import weekdays
 
@@ -184,6 +184,13 @@ class CopiedItem(Dosage):
     instructions = models.TextField(_("instructions"), max_length=5000)
     note = models.TextField(_("note to the patient"), blank=True, max_length=2000)
     order = models.PositiveIntegerField(_("order"), default=0)
+    # How to do it, copied with the rest so that a later library edit never changes a
+    # patient's copy silently.
+    steps = models.JSONField(_("steps"), default=list, blank=True)
+    stop_if = models.TextField(_("stop if"), blank=True, max_length=2000)
+    is_advice = models.BooleanField(_("advice, not an exercise"), default=False)
+    illustration = models.CharField(_("illustration"), max_length=80, blank=True)
+    illustration_alt = models.CharField(_("illustration description"), max_length=300, blank=True)
 
     COPIED_FIELDS = (
         "library_item_id",
@@ -192,6 +199,11 @@ class CopiedItem(Dosage):
         "instructions",
         "note",
         "order",
+        "steps",
+        "stop_if",
+        "is_advice",
+        "illustration",
+        "illustration_alt",
         *Dosage.DOSAGE_FIELDS,
     )
 
@@ -204,6 +216,14 @@ class CopiedItem(Dosage):
     def copied_fields(self) -> dict:
         """What another copy of this item is made of."""
         return {field: getattr(self, field) for field in self.COPIED_FIELDS}
+
+    @property
+    def illustration_path(self) -> str:
+        return illustration_static_path(self.illustration)
+
+    @property
+    def is_exercise(self) -> bool:
+        return not self.is_advice
 
     @property
     def name_is_instructions(self) -> bool:

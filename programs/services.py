@@ -42,6 +42,11 @@ def _copy_of(library_item: ModuleItem) -> dict:
         "module_kind": library_item.module.kind,
         "name": library_item.name,
         "instructions": library_item.instructions or library_item.text,
+        "steps": [step.text for step in library_item.steps.order_by("order", "id")],
+        "stop_if": library_item.stop_if,
+        "is_advice": library_item.is_advice,
+        "illustration": library_item.illustration,
+        "illustration_alt": library_item.illustration_alt,
         **_library_dosage(library_item),
     }
 

@@ -18,6 +18,7 @@ from .models import (
     Differential,
     Module,
     ModuleItem,
+    ModuleItemStep,
     Muscle,
     ReferralZone,
     SectionItem,
@@ -160,7 +161,11 @@ class MuscleAdmin(LibraryAdmin):
 
 # One layout for an exercise, on its own page and inline on its module's page.
 ITEM_FIELDSETS = [
-    (None, {"fields": ["name", "order", "text", "instructions"]}),
+    (None, {"fields": ["name", "order", "text", "instructions", "is_advice"]}),
+    (
+        _("How to do it (the steps are edited as a list below)"),
+        {"fields": ["stop_if", "steps_are_default", "steps_source"]},
+    ),
     (
         _("Dosage"),
         {
@@ -175,9 +180,28 @@ ITEM_FIELDSETS = [
     ),
     (
         _("Image and video"),
-        {"fields": [("image", "image_alt"), ("video", "video_description")]},
+        {
+            "description": _(
+                "The illustration is the project's own line drawing; an image or a video, "
+                "when set, is shown instead of it."
+            ),
+            "fields": [
+                ("illustration", "illustration_alt"),
+                ("image", "image_alt"),
+                ("video", "video_description"),
+            ],
+        },
     ),
 ]
+
+
+class ModuleItemStepInline(admin.TabularInline):
+    """The numbered how-to steps, one row each, in order."""
+
+    model = ModuleItemStep
+    extra = 1
+    fields = ["order", "text"]
+    ordering = ["order", "id"]
 
 
 class ModuleItemInline(admin.StackedInline):
@@ -206,8 +230,9 @@ class ModuleAdmin(LibraryAdmin):
 
 @admin.register(ModuleItem)
 class ModuleItemAdmin(LibraryAdmin):
-    list_display = ["name", "module", "order", "dosage", "dosage_is_default"]
+    list_display = ["name", "module", "order", "dosage", "dosage_is_default", "is_advice"]
     list_filter = [
+        "is_advice",
         "module__kind",
         "module__setting",
         "module__muscle",
@@ -222,6 +247,7 @@ class ModuleItemAdmin(LibraryAdmin):
         (None, {"fields": ["module", "audit_history"]}),
         *ITEM_FIELDSETS,
     ]
+    inlines = [ModuleItemStepInline]
 
     def view_on_site(self, obj: ModuleItem) -> str:
         return obj.module.muscle.get_absolute_url()

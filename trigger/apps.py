@@ -21,6 +21,7 @@ class TriggerConfig(AppConfig):
             models.AssociatedMuscle,
             models.Module,
             models.ModuleItem,
+            models.ModuleItemStep,
             models.Source,
         ):
             auditlog.register(model)

@@ -5,7 +5,10 @@ A muscle document (see trigger/content/) is parsed into these rows by
 here knows about programs or patients.
 """
 
+import re
+
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
@@ -13,6 +16,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .media import validate_image_content, validate_video_content
+
+ILLUSTRATION_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 class BodyRegion(models.Model):
@@ -308,6 +313,37 @@ class ModuleItem(OrderedItem):
         help_text=_("Set when the source document gives no dosage and a cited default is used."),
     )
     dosage_source = models.CharField(_("source of the default dosage"), max_length=300, blank=True)
+    is_advice = models.BooleanField(
+        _("advice, not an exercise"),
+        default=False,
+        help_text=_(
+            "A tip the patient keeps in mind (footwear, posture): no sets, repetitions, "
+            "sessions or Done button, and never counted in adherence."
+        ),
+    )
+    stop_if = models.TextField(
+        _("stop if"),
+        blank=True,
+        help_text=_("When the patient should stop and contact their clinician."),
+    )
+    steps_are_default = models.BooleanField(
+        _("steps are an editable default"),
+        default=False,
+        help_text=_("Set when the steps were written by the project from a cited source."),
+    )
+    steps_source = models.CharField(_("source of the steps"), max_length=300, blank=True)
+    illustration = models.CharField(
+        _("illustration"),
+        max_length=80,
+        blank=True,
+        help_text=_(
+            "The name of a line drawing shipped with the project (static/illustrations/"
+            "<name>.svg). An image or a video, when set, is shown instead."
+        ),
+    )
+    illustration_alt = models.CharField(
+        _("illustration description (alt text)"), max_length=300, blank=True
+    )
     image = models.ImageField(
         _("image"),
         upload_to="library/images/",
@@ -377,6 +413,47 @@ class ModuleItem(OrderedItem):
             )
         if self.dosage_is_default and not self.dosage_source:
             raise ValidationError({"dosage_source": _("Cite the source of the default dosage.")})
+        if self.steps_are_default and not self.steps_source:
+            raise ValidationError({"steps_source": _("Cite the source of the default steps.")})
+        if self.illustration and not finders.find(self.illustration_path or "-"):
+            raise ValidationError(
+                {"illustration": _("No illustration of that name ships with the project.")}
+            )
+        if self.illustration and not self.illustration_alt:
+            raise ValidationError(
+                {"illustration_alt": _("Describe the illustration for people who cannot see it.")}
+            )
+
+    @property
+    def step_texts(self) -> list[str]:
+        """The numbered steps' texts in order (prefetch ``steps`` to spare a query)."""
+        return [step.text for step in sorted(self.steps.all(), key=lambda s: (s.order, s.pk))]
+
+    @property
+    def illustration_path(self) -> str:
+        """The illustration's path among the static files, or "" when there is none."""
+        return illustration_static_path(self.illustration)
+
+
+def illustration_static_path(name: str) -> str:
+    """``calf-raises`` -> ``illustrations/calf-raises.svg`` (names are slugs, never paths)."""
+    if not name or not ILLUSTRATION_NAME.fullmatch(name):
+        return ""
+    return f"illustrations/{name}.svg"
+
+
+class ModuleItemStep(OrderedItem):
+    """One numbered how-to step of a library item, in plain words."""
+
+    item = models.ForeignKey(ModuleItem, on_delete=models.CASCADE, related_name="steps")
+    text = models.TextField(_("step"), max_length=500)
+
+    class Meta(OrderedItem.Meta):
+        verbose_name = _("step")
+        verbose_name_plural = _("steps")
+
+    def __str__(self) -> str:
+        return self.text[:80]
 
 
 class Source(OrderedItem):

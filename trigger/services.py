@@ -19,11 +19,13 @@ from .models import (
     Differential,
     Module,
     ModuleItem,
+    ModuleItemStep,
     Muscle,
     ReferralZone,
     SectionItem,
     SectionText,
     Source,
+    illustration_static_path,
 )
 from .parser import LIST_SECTIONS, Bullet, MuscleDocument, ParseError, parse_document
 
@@ -34,11 +36,13 @@ MUSCLE_FIELDS = (
 ITEM_FIELDS = (
     "name", "text", "instructions", "sets", "reps", "hold_seconds", "rest_seconds",
     "times_per_day", "days_per_week", "dosage_is_default", "dosage_source", "image",
-    "image_alt", "video", "video_description", "order",
+    "image_alt", "video", "video_description", "order", "is_advice", "stop_if",
+    "steps_are_default", "steps_source", "illustration", "illustration_alt",
 )  # fmt: skip
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 DEFAULT_DOCUMENTS = [CONTENT_DIR / "gastrocnemius-trigger-points.txt"]
 LIBRARY_DATA = CONTENT_DIR / "library.toml"
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 # Module heading keywords -> (kind, who carries it out). Format knowledge, not content:
 # an unknown heading becomes "other", clinic-only, until an editor decides.
@@ -120,6 +124,9 @@ def muscle_content_fingerprint(muscle: Muscle) -> str:
         ModuleItem.objects.filter(module__muscle=muscle)
         .order_by(*by_pk)
         .values_list("module__name", *ITEM_FIELDS),
+        ModuleItemStep.objects.filter(item__module__muscle=muscle)
+        .order_by(*by_pk)
+        .values_list("item_id", "order", "text"),
         muscle.sources.order_by(*by_pk).values_list("citation", "order"),
     ]
     digest = hashlib.sha256()
@@ -191,6 +198,7 @@ def _check_defaults(entries: list[dict], document: MuscleDocument, path: Path) -
             raise ContentError(f"{where}: the document has no such item in that module")
         if not str(entry.get("source", "")).strip():
             raise ContentError(f"{where}: a default dosage must cite its source")
+        _check_steps(entry, where)
         for field in DOSAGE_FIELDS:
             value = entry.get(field)
             if value is None:
@@ -201,6 +209,27 @@ def _check_defaults(entries: list[dict], document: MuscleDocument, path: Path) -
                 ModuleItem._meta.get_field(field).run_validators(value)
             except ValidationError as error:
                 raise ContentError(f"{where}: {field}: {' '.join(error.messages)}") from error
+
+
+def _check_steps(entry: dict, where: str) -> None:
+    """Steps are a list of sentences with their source; an illustration is a shipped one."""
+    steps = entry.get("steps", [])
+    if not isinstance(steps, list) or not all(
+        isinstance(step, str) and step.strip() and len(step) <= 500 for step in steps
+    ):
+        raise ContentError(f"{where}: steps must be a list of sentences (500 characters at most)")
+    if steps and not str(entry.get("steps_source", "")).strip():
+        raise ContentError(f"{where}: default steps must cite their source")
+    for field in ("stop_if", "steps_source", "illustration", "illustration_alt"):
+        if not isinstance(entry.get(field, ""), str):
+            raise ContentError(f"{where}: {field} must be text")
+    illustration = entry.get("illustration", "")
+    if illustration:
+        path = illustration_static_path(illustration)
+        if not path or not (STATIC_DIR / path).exists():
+            raise ContentError(f"{where}: no illustration named {illustration!r} in static/")
+        if not entry.get("illustration_alt", "").strip():
+            raise ContentError(f"{where}: the illustration needs a description (alt text)")
 
 
 def _load_one(
@@ -401,15 +430,30 @@ def _replace_modules(muscle: Muscle, document: MuscleDocument, defaults: list[di
                 (d for d in defaults if d.get("module") == heading and d.get("name") == name),
                 None,
             )
+            entry = dosage or {}
+            steps = entry.get("steps", [])
+            has_dosage = any(entry.get(f) is not None for f in DOSAGE_FIELDS)
             values = {
                 "text": _statement(bullet),
                 "instructions": _statement(bullet),
                 "order": item_index,
-                "dosage_is_default": dosage is not None,
-                "dosage_source": dosage["source"] if dosage else "",
-                **{f: (dosage or {}).get(f) for f in DOSAGE_FIELDS},
+                "dosage_is_default": has_dosage,
+                "dosage_source": entry.get("source", "") if has_dosage else "",
+                **{f: entry.get(f) for f in DOSAGE_FIELDS},
+                # The footwear and posture module gives advice to keep in mind, not exercises.
+                "is_advice": kind == Module.Kind.POSTURE_FOOTWEAR,
+                "stop_if": entry.get("stop_if", ""),
+                "steps_are_default": bool(steps),
+                "steps_source": entry.get("steps_source", "") if steps else "",
+                "illustration": entry.get("illustration", ""),
+                "illustration_alt": entry.get("illustration_alt", ""),
             }
             item, _ = ModuleItem.objects.update_or_create(module=module, name=name, defaults=values)
+            item.steps.all().delete()
+            ModuleItemStep.objects.bulk_create(
+                ModuleItemStep(item=item, order=index, text=text.strip())
+                for index, text in enumerate(steps)
+            )
             keep_items.append(item.pk)
         module.items.exclude(pk__in=keep_items).delete()
     muscle.modules.exclude(pk__in=keep_modules).delete()

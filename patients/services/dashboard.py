@@ -10,7 +10,8 @@ The figures and their definitions (shared/CLINICAL.md):
   are logged but not done: they do not count, as on the patient's own page
   (``logs.week_adherence``), and a session counts only on a day its item was due, so the
   figure never passes 100%. Paused and ended programs count for nothing (the database
-  keeps no history of when a program was paused).
+  keeps no history of when a program was paused). Advice items (footwear, posture) are
+  tips, not exercises: they are never prescribed as sessions nor counted.
 - **Baseline** is the mean of the first three pain logs of the program (CLINICAL.md: "the
   mean of the patient's first three logs of the program"). The issue says "their first
   week"; CLINICAL.md is the clinical source and a fixed number of logs makes patients
@@ -204,6 +205,7 @@ def sessions_prescribed_expression(days: list[datetime.date], patient: str = "pk
     items = (
         AssignmentItem.objects.filter(
             assignment__patient_id=OuterRef(patient),
+            is_advice=False,
             assignment__status=Assignment.Status.ACTIVE,
             assignment__starts_on__lte=days[-1],
         )
@@ -231,6 +233,7 @@ def sessions_logged_expression(days: list[datetime.date], patient: str = "pk") -
     logs = (
         ExerciseLog.objects.filter(
             patient_id=OuterRef(patient),
+            item__is_advice=False,
             status=ExerciseLog.Status.DONE,
             performed_on__range=(days[0], days[-1]),
             session__lte=F("item__times_per_day"),

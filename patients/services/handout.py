@@ -10,8 +10,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from trigger.models import Module
-
 from ..models import Assignment, AssignmentItem, Patient
 from .hold import hold_contact
 
@@ -32,9 +30,7 @@ class Handout:
 
 def is_tip(item: AssignmentItem) -> bool:
     """Advice to keep in mind (footwear, posture), not an exercise to do."""
-    return bool(getattr(item, "is_advice", False)) or (
-        item.module_kind == Module.Kind.POSTURE_FOOTWEAR
-    )
+    return item.is_advice
 
 
 def handout_for(*, assignment: Assignment) -> Handout:

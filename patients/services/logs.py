@@ -73,10 +73,12 @@ class PlannedItem:
 
 @dataclass
 class DayPlan:
-    """Everything due on one day, grouped by assignment, in the patient's order."""
+    """Every exercise due on one day, grouped by assignment, in the patient's order, and the
+    advice of those assignments (``tips``): read and kept in mind, never logged or counted."""
 
     day: datetime.date
     groups: list[tuple[Assignment, list[PlannedItem]]]
+    tips: list[AssignmentItem] = field(default_factory=list)
 
     @property
     def items(self) -> list[PlannedItem]:
@@ -89,6 +91,11 @@ class DayPlan:
     @property
     def sessions_prescribed(self) -> int:
         return sum(p.sessions for p in self.items)
+
+    @property
+    def is_complete(self) -> bool:
+        """Every session of every exercise due is recorded (done or skipped)."""
+        return bool(self.items) and all(p.is_complete for p in self.items)
 
 
 def _current_on(day: datetime.date, prefix: str = "") -> Q:
@@ -117,10 +124,11 @@ def exercise_day_plan(*, patient: Patient, day: datetime.date) -> DayPlan:
         assignment.pk: [
             item
             for item in assignment.items.all()
-            if weekdays.includes(item.weekdays, day.weekday())
+            if not item.is_advice and weekdays.includes(item.weekdays, day.weekday())
         ]
         for assignment in assignments
     }
+    tips = [item for a in assignments for item in a.items.all() if item.is_advice]
     logs_by_item: dict[int, list[ExerciseLog]] = defaultdict(list)
     item_ids = [item.pk for items in due.values() for item in items]
     if item_ids:
@@ -134,6 +142,7 @@ def exercise_day_plan(*, patient: Patient, day: datetime.date) -> DayPlan:
             (a, [PlannedItem(item=item, logs=logs_by_item[item.pk]) for item in due[a.pk]])
             for a in assignments
         ],
+        tips=tips,
     )
 
 
@@ -194,6 +203,17 @@ def exercise_log_record(
     if assignment.patient_id != patient.pk or not assignment.is_current_on(day):
         raise ValidationError(
             _("This exercise is not part of your current program."), code="not_current"
+        )
+    if item.is_advice:
+        logger.warning(
+            "exercise log refused: item %s is advice (patient %s, assignment %s)",
+            item.pk,
+            patient.pk,
+            assignment.pk,
+        )
+        raise ValidationError(
+            _("This is advice to keep in mind, not an exercise: there is nothing to record."),
+            code="advice",
         )
     if not weekdays.includes(item.weekdays, day.weekday()):
         raise ValidationError(_("This exercise is not planned for that day."), code="not_due")
@@ -274,6 +294,40 @@ def exercise_log_undo(
     log.delete()
 
 
+def exercise_log_feedback(
+    *,
+    patient: Patient,
+    log: ExerciseLog,
+    difficulty: str = "",
+    pain_during: int | None = None,
+    now: datetime.datetime | None = None,
+) -> ExerciseLog:
+    """Say how hard a session recorded as done today was, and the pain during it (both
+    optional, asked after Done rather than before it). Sending it again overwrites."""
+    if log.patient_id != patient.pk:
+        raise ValidationError(_("This record is not yours."), code="not_yours")
+    if log.status != ExerciseLog.Status.DONE:
+        logger.info(
+            "exercise feedback refused: log %s was skipped (patient %s)", log.pk, patient.pk
+        )
+        raise ValidationError(_("Only a session you did can say how it went."), code="skipped")
+    today = patient_local_today(patient=patient, now=now)
+    recorded_on = log.logged_at.astimezone(_zone(patient)).date()
+    if recorded_on != today:
+        logger.info("exercise feedback refused: log %s is too old (patient %s)", log.pk, patient.pk)
+        raise ValidationError(_("Only what you recorded today can be changed."), code="too_old")
+    if difficulty and difficulty not in ExerciseLog.Difficulty.values:
+        raise ValidationError(_("Choose too easy, about right or too hard."), code="difficulty")
+    if pain_during is not None and not (isinstance(pain_during, int) and 0 <= pain_during <= 10):
+        raise ValidationError(
+            _("Pain is a whole number from 0 (no pain) to 10 (worst imaginable)."), code="pain"
+        )
+    log.difficulty = difficulty
+    log.pain_during = pain_during
+    log.save(update_fields=["difficulty", "pain_during"])
+    return log
+
+
 # --- adherence -------------------------------------------------------------------------------
 
 
@@ -294,9 +348,11 @@ def _due_on(days: list[datetime.date], prefix: str = "") -> tuple[dict, dict]:
 def week_adherence(*, patient: Patient, day: datetime.date) -> tuple[int, int]:
     """Sessions logged as done ÷ sessions prescribed, Monday to ``day`` of that week.
 
-    Self-reported (CLINICAL.md: adherence). Two aggregate queries. A session counts only
-    on a day its item was due and up to the item's times per day, so the figure never
-    passes 100%.
+    Self-reported, and of exercises only (advice is never prescribed as sessions): the
+    same definition as the clinician's dashboard (``dashboard.sessions_prescribed_expression``
+    and ``sessions_logged_expression``) over its own window. Two aggregate queries. A
+    session counts only on a day its item was due and up to the item's times per day, so
+    the figure never passes 100%.
     """
     monday = day - datetime.timedelta(days=day.weekday())
     days = [monday + datetime.timedelta(days=n) for n in range(day.weekday() + 1)]
@@ -307,7 +363,7 @@ def week_adherence(*, patient: Patient, day: datetime.date) -> tuple[int, int]:
         for d in days
     ]
     prescribed = (
-        AssignmentItem.objects.filter(assignment__patient=patient)
+        AssignmentItem.objects.filter(assignment__patient=patient, is_advice=False)
         .filter(assignment__status=Assignment.Status.ACTIVE, assignment__starts_on__lte=day)
         .exclude(assignment__ends_on__lt=monday)
         .annotate(**annotations)
@@ -319,6 +375,7 @@ def week_adherence(*, patient: Patient, day: datetime.date) -> tuple[int, int]:
         ExerciseLog.objects.filter(
             patient=patient,
             item__assignment__patient=patient,
+            item__is_advice=False,
             status=ExerciseLog.Status.DONE,
             performed_on__range=(monday, day),
             session__lte=F("item__times_per_day"),
@@ -371,7 +428,10 @@ def patient_history(
     )
     pain_logs = PainLog.objects.filter(patient=patient, recorded_for__lt=end_moment)
     exercise_logs = ExerciseLog.objects.filter(
-        patient=patient, status=ExerciseLog.Status.DONE, performed_on__lte=today
+        patient=patient,
+        status=ExerciseLog.Status.DONE,
+        performed_on__lte=today,
+        item__is_advice=False,
     )
     start = today
     if days is not None:

@@ -110,6 +110,7 @@ def patient_story(*, patient: Patient, today: datetime.date) -> Story:
                 else None,
             )
             for item in assignment.items.all()
+            if not item.is_advice  # a tip has no sessions to report on
         ]
     alerts = patient.alerts.select_related("acknowledged_by", "pain_log")
     return Story(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import logging
 
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
@@ -16,10 +17,19 @@ from users.access import patient_required
 
 from .. import charts
 from ..access import get_exercise_log_for_patient, get_item_for_patient
-from ..forms_me import PAIN_CHOICES, PERIOD_LABELS, PERIODS, ExerciseLogForm, HistoryPeriodForm
+from ..forms_me import (
+    PAIN_CHOICES,
+    PERIOD_LABELS,
+    PERIODS,
+    ExerciseFeedbackForm,
+    ExerciseLogForm,
+    HistoryPeriodForm,
+)
 from ..models import AssignmentItem, ExerciseLog, Patient
 from ..services import hold as hold_services
 from ..services import logs as log_services
+
+logger = logging.getLogger(__name__)
 
 
 def _patient(request: HttpRequest) -> Patient | None:
@@ -137,6 +147,12 @@ def exercise_log(request: HttpRequest, pk: int) -> HttpResponse:
                 session=data["session"],
             )
         except ValidationError as error:
+            logger.info(
+                "exercise log refused for item %s (patient %s): %s",
+                item.pk,
+                patient.pk,
+                "; ".join(error.messages),
+            )
             form.add_error(None, error)
         else:
             if not created:
@@ -167,6 +183,33 @@ def exercise_log_undo(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("Undone: “%(name)s”.") % {"name": log.item.name})
+    return redirect(f"{_page_for(patient, log.performed_on)}#item-{log.item_id}")
+
+
+@patient_required
+@require_POST
+def exercise_log_feedback(request: HttpRequest, pk: int) -> HttpResponse:
+    """How a session the patient recorded as done today went (asked after Done)."""
+    patient = _patient_or_404(request)
+    log = get_exercise_log_for_patient(patient, pk)
+    form = ExerciseFeedbackForm(request.POST)
+    if form.is_valid():
+        try:
+            log_services.exercise_log_feedback(
+                patient=patient,
+                log=log,
+                difficulty=form.cleaned_data["difficulty"],
+                pain_during=form.cleaned_data["pain_during"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request, _("Thank you: noted for “%(name)s”.") % {"name": log.item.name}
+            )
+    else:
+        logger.info("exercise feedback refused: invalid form for log %s", log.pk)
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
     return redirect(f"{_page_for(patient, log.performed_on)}#item-{log.item_id}")
 
 

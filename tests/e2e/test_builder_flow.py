@@ -138,7 +138,9 @@ def test_build_from_the_gastrocnemius_starter_edit_reorder_assign_and_print(
     assert edited.dosage_words.startswith("4 sets"), edited.dosage_words
     expect(card.locator(".item-dosage")).to_contain_text(edited.dosage_words)
     # The swapped fragment shows the item closed again, and the success message.
-    expect(card.locator("details")).not_to_have_attribute("open", "")
+    expect(card.locator("details", has_text="Edit dosage and note")).not_to_have_attribute(
+        "open", ""
+    )
     expect(page.locator("#builder-messages")).to_contain_text(f"Saved {edited.name}.")
     assert page.evaluate(MARKER) == 1, "the page was reloaded"
     screenshot(page, "builder")
@@ -204,6 +206,10 @@ def test_build_from_the_gastrocnemius_starter_edit_reorder_assign_and_print(
     for position, item in enumerate(program_items):
         entry = printed.nth(position)
         expect(entry.get_by_role("heading")).to_contain_text(item.name)
+        if item.is_advice:
+            # Advice is a tip to keep in mind: no dosage, no days.
+            expect(entry).to_contain_text("Keep in mind")
+            continue
         if item.dosage_words:
             expect(entry).to_contain_text(item.dosage_words)
         expect(entry).to_contain_text(item.days_words)
@@ -227,8 +233,10 @@ def test_build_from_the_gastrocnemius_starter_edit_reorder_assign_and_print(
     assert pdf.stat().st_size > 1024
     content = pdf.read_bytes()
     assert content.startswith(b"%PDF")
-    # The starter fits the "clean one-page printable program".
-    assert len(re.findall(rb"/Type\s*/Page\b", content)) == 1
+    # With each exercise's picture, steps and stop line, the starter prints on at most two
+    # pages (it fitted on one with names and dosages only).
+    assert len(re.findall(rb"/Type\s*/Page\b", content)) <= 2
+    expect(page.locator("img.print-item-illustration")).to_have_count(5)
 
 
 def test_the_builder_works_without_javascript(

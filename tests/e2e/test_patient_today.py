@@ -104,16 +104,21 @@ def test_a_patient_ticks_off_two_exercises_and_sees_them_in_history(
     progress = page.locator("#progress-today")
     expect(progress).to_contain_text("0 of 3")
     expect(page.get_by_role("heading", name="Wall calf stretch")).to_be_visible()
+    card = page.locator(f"#item-{stretch.pk}")
+    # How to do it, and the clinician's note, are one tap away.
+    card.locator("summary", has_text="How to do it").click()
     expect(page.get_by_text("Gently: no bouncing.")).to_be_visible()
 
-    # The first: how hard it was and the pain during it.
-    card = page.locator(f"#item-{stretch.pk}")
-    card.locator("label", has_text="About right").click()
-    card.get_by_label("Pain during the exercise (optional)").select_option("3")
+    # The first: Done, then how hard it was and the pain during it.
     card.get_by_role("button", name=re.compile("^Done")).click()
     expect(progress).to_contain_text("1 of 3")
+    card.locator("summary", has_text="How did it go?").click()
+    card.locator("label", has_text="About right").click()
+    card.get_by_label("Pain during the exercise").select_option("3")
+    card.get_by_role("button", name=re.compile("^Save how it went")).click()
+    card.locator("summary", has_text="How to do it").click()
     expect(card).to_contain_text("About right · pain 3/10")
-    expect(card).to_contain_text("All done for today.")
+    expect(card.locator(".row-complete")).to_contain_text("Done")
 
     # The second: just done.
     card = page.locator(f"#item-{drops.pk}")
@@ -152,10 +157,11 @@ def test_a_patient_adds_a_session_for_yesterday_on_a_phone(live_server, phone_pa
     page.wait_for_url(re.compile(r"/me/yesterday/$"))
 
     card = page.locator(f"#item-{stretch.pk}")
-    card.locator("summary", has_text="Skip this one").click()
-    card.get_by_label("Why are you skipping it?").fill("<b>Calf</b> too sore")
+    card.locator("summary", has_text="How to do it").click()
+    card.get_by_label("Skipping it? Say why:").fill("<b>Calf</b> too sore")
     card.get_by_role("button", name=re.compile("^Skip")).click()
 
+    card.locator("summary", has_text="How to do it").click()
     expect(card).to_contain_text("Skipped: <b>Calf</b> too sore")
     expect(card).to_contain_text("added later")
     log = ExerciseLog.objects.get()

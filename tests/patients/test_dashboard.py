@@ -22,6 +22,7 @@ from patients.models import (
     Patient,
 )
 from patients.services import dashboard
+from patients.services import logs as log_services
 from programs import weekdays
 from tests.factories import AssignmentFactory, PatientFactory
 from tests.patients.dated import (
@@ -608,3 +609,39 @@ def test_names_and_program_titles_are_escaped(client, clinician):
 
     assert hostile not in text
     assert "&lt;img src=x onerror=alert(1)&gt;" in text
+
+
+# --- advice is not exercise -----------------------------------------------------------------
+
+
+def test_advice_is_never_prescribed_nor_counted_on_the_dashboard(record, assignment):
+    item = ItemFactory(assignment=assignment, times_per_day=1)
+    advice = ItemFactory(assignment=assignment, times_per_day=2, is_advice=True)
+    ExerciseLogFactory(item=item, performed_on=days_ago(1))
+    # A log for advice recorded before advice was told apart: still never counted.
+    ExerciseLogFactory(item=advice, performed_on=days_ago(1))
+
+    row = row_for(record)
+
+    assert (row.sessions_logged, row.sessions_prescribed) == (1, 7)
+
+
+def test_the_dashboard_and_the_patients_own_page_count_adherence_alike(record, assignment):
+    """Both definitions over the same week (Monday 3 to Sunday 9 March): the dashboard's
+    seven days before Monday 10 March and the patient's Monday-to-Sunday figure."""
+    monday, sunday = datetime.date(2025, 3, 3), datetime.date(2025, 3, 9)
+    item = ItemFactory(assignment=assignment, times_per_day=2)
+    weekly = ItemFactory(assignment=assignment, weekdays=weekdays.to_mask([0, 3]))
+    advice = ItemFactory(assignment=assignment, times_per_day=3, is_advice=True)
+    for offset, session in [(0, 1), (0, 2), (1, 1), (4, 1), (6, 2)]:
+        ExerciseLogFactory(
+            item=item, performed_on=monday + datetime.timedelta(days=offset), session=session
+        )
+    ExerciseLogFactory(item=weekly, performed_on=monday)
+    ExerciseLogFactory(item=weekly, performed_on=monday + datetime.timedelta(days=1))  # not due
+    ExerciseLogFactory(item=advice, performed_on=monday + datetime.timedelta(days=2))
+
+    [row] = dashboard.dashboard_rows(patient_ids=[record.pk], today=sunday + datetime.timedelta(1))
+    patient_figure = log_services.week_adherence(patient=record, day=sunday)
+
+    assert (row.sessions_logged, row.sessions_prescribed) == patient_figure == (6, 16)

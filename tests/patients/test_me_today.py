@@ -183,8 +183,9 @@ def test_today_shows_each_due_item_with_instructions_dosage_note_and_image(signe
     assert "Keep the knee straight." in text
     assert 'alt="Standing calf stretch against a wall"' in text
     assert "0 of 2 done" in text
-    assert "Too easy" in text and "About right" in text and "Too hard" in text
-    assert "0 = no pain, 10 = worst imaginable" in text
+    # How hard and how painful are asked after Done, not before it.
+    assert "Too easy" not in text and "Pain during the exercise" not in text
+    assert "Start today&#x27;s exercises" in text or "Start today's exercises" in text
     assert "Add for yesterday" in text
 
 
@@ -434,3 +435,128 @@ def test_today_runs_the_same_queries_for_2_items_as_for_12_with_logs(
         response = signed_in.get(TODAY_URL)
     assert response.text.count("1 of 2 done") == 12
     assert count_queries(signed_in, YESTERDAY_URL) <= few
+
+
+# --- a checklist: steps on tap, feedback after Done, advice as tips ---------------------------
+
+
+def test_each_row_has_its_picture_steps_and_stop_line_behind_a_tap(signed_in, assignment):
+    make_item(
+        assignment,
+        "Calf Raises",
+        instructions="Strengthens the gastrocnemius and foot stabilizers.",
+        steps=["Stand facing a worktop.", "Rise onto the balls of your feet."],
+        stop_if="Stop if it hurts sharply.",
+        illustration="calf-raises",
+        illustration_alt="Line drawing of calf raises",
+        sets=3,
+        reps=10,
+    )
+
+    text = signed_in.get(TODAY_URL).text
+
+    row = text[text.index('class="checklist-row"') :]
+    assert row.index("Calf Raises") < row.index(">Done<") < row.index("<details")
+    assert "/static/illustrations/calf-raises.svg" in row
+    assert 'alt="Line drawing of calf raises"' in row
+    details = row[row.index("<details") :]
+    assert "<li>Stand facing a worktop.</li>" in details
+    assert "Stop if it hurts sharply." in details
+    assert "Strengthens the gastrocnemius and foot stabilizers." in details
+
+
+def test_after_done_how_it_went_is_one_tap_away_and_saved_on_the_same_log(signed_in, item):
+    post_log(signed_in, item, session="1")
+    log = ExerciseLog.objects.get()
+
+    page = signed_in.get(TODAY_URL).text
+    assert "How did it go? (optional)" in page
+    assert reverse("patients:exercise_log_feedback", args=[log.pk]) in page
+
+    response = signed_in.post(
+        reverse("patients:exercise_log_feedback", args=[log.pk]),
+        {"difficulty": "about_right", "pain_during": "3"},
+    )
+
+    assert response.status_code == 302
+    log.refresh_from_db()
+    assert (log.difficulty, log.pain_during) == ("about_right", 3)
+    assert ExerciseLog.objects.count() == 1
+    assert "About right · pain 3/10" in signed_in.get(TODAY_URL).text
+
+
+def test_a_pain_out_of_range_in_the_feedback_saves_nothing_and_says_why(signed_in, item):
+    post_log(signed_in, item, session="1")
+    log = ExerciseLog.objects.get()
+
+    response = signed_in.post(
+        reverse("patients:exercise_log_feedback", args=[log.pk]),
+        {"pain_during": "11"},
+        follow=True,
+    )
+
+    log.refresh_from_db()
+    assert log.pain_during is None
+    assert "Pain is a whole number from 0" in response.text
+
+
+def test_another_patients_log_feedback_is_a_404(signed_in, clinician):
+    other = AssignmentFactory(starts_on=datetime.date(2025, 1, 1))
+    other_item = make_item(other, "Theirs")
+    log = ExerciseLog.objects.create(
+        patient=other.patient,
+        assignment=other,
+        item=other_item,
+        performed_on=WEDNESDAY,
+        status="done",
+    )
+
+    response = signed_in.post(
+        reverse("patients:exercise_log_feedback", args=[log.pk]), {"pain_during": "2"}
+    )
+
+    assert response.status_code == 404
+    log.refresh_from_db()
+    assert log.pain_during is None
+
+
+def test_advice_is_a_tip_with_no_done_button_dosage_or_session(signed_in, assignment, item):
+    tip = make_item(
+        assignment,
+        "Wear supportive shoes",
+        instructions="Wear supportive shoes with proper heel cushioning.",
+        is_advice=True,
+        module_kind="posture_footwear",
+    )
+
+    text = signed_in.get(TODAY_URL).text
+
+    assert "Keep in mind" in text
+    assert "Wear supportive shoes with proper heel cushioning." in text
+    assert f'id="item-{tip.pk}"' not in text
+    assert reverse("patients:exercise_log", args=[tip.pk]) not in text
+    assert "0 of 1 sessions done today" in text
+    tips = text[text.index("Keep in mind") :]
+    assert "Done" not in tips.split("</section>")[0]
+    assert "How hard" not in text
+
+
+def test_a_log_posted_for_advice_is_refused_and_saves_nothing(signed_in, assignment):
+    tip = make_item(assignment, "Wear supportive shoes", is_advice=True)
+
+    response = post_log(signed_in, tip, session="1", difficulty="about_right")
+
+    assert response.status_code == 200
+    assert ExerciseLog.objects.count() == 0
+    assert "This is advice to keep in mind, not an exercise" in response.text
+
+
+def test_advice_never_counts_in_the_weeks_progress(signed_in, assignment, item):
+    make_item(assignment, "Wear supportive shoes", is_advice=True, times_per_day=3)
+    post_log(signed_in, item, session="1")
+
+    text = signed_in.get(TODAY_URL).text
+
+    assert "All done for today." in text
+    # Monday to Wednesday: 3 sessions of the one exercise, 1 done; the advice adds none.
+    assert "<strong>1 of 3</strong> sessions (33%)" in text

@@ -182,7 +182,8 @@ def test_adherence_is_about_70_percent_with_days_missed_and_some_too_hard():
     starter_sessions = sum(
         Program.objects.filter(is_template=False)
         .first()
-        .items.values_list("times_per_day", flat=True)
+        .items.filter(is_advice=False)
+        .values_list("times_per_day", flat=True)
     )
     per_patient = (
         ExerciseLog.objects.filter(status="done")
@@ -196,6 +197,7 @@ def test_adherence_is_about_70_percent_with_days_missed_and_some_too_hard():
     assert ExerciseLog.objects.filter(status="skipped").exclude(skip_reason="").exists()
     too_hard = ExerciseLog.objects.filter(difficulty="too_hard").count()
     assert 0 < too_hard < ExerciseLog.objects.count() * 0.05
+    assert not ExerciseLog.objects.filter(item__is_advice=True).exists()
 
 
 def test_one_demo_patient_has_a_red_flag_for_the_dashboard():

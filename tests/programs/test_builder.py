@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from programs import services as program_services
 from programs import weekdays
 from programs.models import Program, ProgramItem
 from tests.factories import (
@@ -591,3 +592,14 @@ def test_junk_in_the_query_string_is_ignored_rather_than_an_error(signed_in, pro
     assert response.status_code == 200
     lists = signed_in.get(reverse("programs:list"), {"tab": "nope", "page": "zz", "q": "y" * 500})
     assert lists.status_code == 200
+
+
+def test_the_builder_shows_each_exercises_illustration_and_steps(client, clinician, gastrocnemius):
+    program = program_services.program_create_from_muscle(owner=clinician, muscle=gastrocnemius)
+    client.force_login(clinician)
+
+    text = client.get(program.get_absolute_url()).text
+
+    assert "/static/illustrations/heel-drops.svg" in text
+    assert "Lower that heel slowly below the level of the step." in text
+    assert text.count("Shown to the patient as a tip") == 3

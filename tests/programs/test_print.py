@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from programs import weekdays
+from programs import services, weekdays
 from tests.factories import ModuleItemFactory, ProgramFactory, ProgramItemFactory
 
 
@@ -110,3 +110,18 @@ def test_another_clinician_cannot_print_the_program(client, other_clinician, pro
 def test_a_patient_cannot_print_a_clinicians_program(client, patient_user, program):
     client.force_login(patient_user)
     assert client.get(print_url(program)).status_code == 403
+
+
+def test_the_printed_program_shows_each_exercises_picture_and_steps_and_advice_as_tips(
+    client, clinician, gastrocnemius
+):
+    program = services.program_create_from_muscle(owner=clinician, muscle=gastrocnemius)
+    client.force_login(clinician)
+
+    text = client.get(reverse("programs:print", args=[program.pk])).text
+
+    for name in ("calf-stretch", "wall-stretch", "calf-raises", "toe-walking", "heel-drops"):
+        assert f"/static/illustrations/{name}.svg" in text
+    assert "Rise onto your toes." in text
+    assert "Stop if:" in text
+    assert text.count("Keep in mind (advice, nothing to tick off)") == 3

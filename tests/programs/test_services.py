@@ -132,3 +132,39 @@ def test_refreshing_an_item_takes_the_library_text_and_keeps_the_note(clinician)
     item.refresh_from_db()
     assert (item.instructions, item.sets, item.note) == ("New text.", 4, "My note.")
     assert not item.is_outdated
+
+
+def test_the_starter_copies_each_exercises_steps_stop_line_and_illustration(
+    clinician, gastrocnemius
+):
+    program = services.program_create_from_muscle(owner=clinician, muscle=gastrocnemius)
+
+    for item in program.items.select_related("library_item"):
+        library = item.library_item
+        assert item.steps == library.step_texts
+        assert item.stop_if == library.stop_if
+        assert item.is_advice == library.is_advice
+        assert item.illustration_path == library.illustration_path
+        if not item.is_advice:
+            assert item.steps and item.illustration_path, item.name
+
+
+def test_the_starter_copies_footwear_items_as_advice(clinician, gastrocnemius):
+    program = services.program_create_from_muscle(owner=clinician, muscle=gastrocnemius)
+
+    advice = set(program.items.filter(is_advice=True).values_list("module_kind", flat=True))
+    assert advice == {Module.Kind.POSTURE_FOOTWEAR}
+    assert program.items.filter(is_advice=True).count() == 3
+
+
+def test_a_library_step_edited_later_does_not_change_a_programs_copy(clinician, gastrocnemius):
+    program = services.program_create_from_muscle(owner=clinician, muscle=gastrocnemius)
+    copy = program.items.get(name="Calf Raises")
+    step = copy.library_item.steps.order_by("order").first()
+    original = list(copy.steps)
+    step.text = "A different first step."
+    step.save()
+
+    copy.refresh_from_db()
+    assert copy.steps == original
+    assert "A different first step." not in copy.steps

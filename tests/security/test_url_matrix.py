@@ -174,6 +174,10 @@ EXPECTATIONS: dict[str, Rule] = {
     "patients:my_data_csv": role("patient"),
     "patients:exercise_log": owned("patient", owners=THEIR_PATIENT, post_only=True),
     "patients:exercise_log_undo": owned("patient", owners=THEIR_PATIENT, post_only=True),
+    "patients:exercise_log_feedback": owned("patient", owners=THEIR_PATIENT, post_only=True),
+    "patients:session": role("patient"),
+    "patients:session_summary": role("patient"),
+    "patients:session_step": owned("patient", owners=THEIR_PATIENT, mutating=True),
     "patients:pain_logged": owned("patient", owners=THEIR_PATIENT),
 }
 
@@ -218,6 +222,8 @@ def url_kwargs(name: str, params: list[str], side: Side) -> dict:
         "patients:assignment_item_edit": side.assignment_item.pk,
         "patients:assignment_": side.assignment.pk,
         "patients:exercise_log_undo": side.exercise_log.pk,
+        "patients:exercise_log_feedback": side.exercise_log.pk,
+        "patients:session_step": side.assignment_item.pk,
         "patients:exercise_log": side.assignment_item.pk,
         "patients:pain_logged": side.pain_log.pk,
         "patients:patient_": side.patient.pk,

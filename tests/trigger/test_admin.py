@@ -18,6 +18,7 @@ from trigger.models import (
     Differential,
     Module,
     ModuleItem,
+    ModuleItemStep,
     Muscle,
     ReferralZone,
     SectionItem,
@@ -533,3 +534,51 @@ def test_a_non_staff_user_cannot_change_an_exercise(db, client, request, persona
     assert response["Location"] == f"{reverse('admin:login')}?next={url}"
     item.refresh_from_db()
     assert item.sets == 3
+
+
+def test_an_editor_edits_an_exercises_steps_as_a_list_of_rows(client, editor, gastrocnemius):
+    item = ModuleItem.objects.get(module__muscle=gastrocnemius, name="Toe Walking")
+    client.force_login(editor)
+    response = client.get(_url(ModuleItem, "change", item.pk))
+    (steps,) = [
+        inline
+        for inline in response.context["inline_admin_formsets"]
+        if inline.formset.model is ModuleItemStep
+    ]
+    assert [form.instance.text for form in steps.formset.forms if form.instance.pk] == (
+        item.step_texts
+    )
+    data = _form_data(response)
+    data["steps-0-text"] = "Clear the floor first."
+    data["steps-5-order"] = "5"
+    data["steps-5-text"] = "Rest for a minute between sets."
+
+    response = client.post(_url(ModuleItem, "change", item.pk), data)
+
+    assert response.status_code == 302
+    texts = ModuleItem.objects.get(pk=item.pk).step_texts
+    assert texts[0] == "Clear the floor first."
+    assert texts[-1] == "Rest for a minute between sets."
+    assert len(texts) == 6
+
+
+def test_default_steps_without_their_source_are_refused(client, editor, gastrocnemius):
+    item = ModuleItem.objects.get(module__muscle=gastrocnemius, name="Calf Raises")
+    client.force_login(editor)
+
+    response = _post_item(client, item, steps_source="")
+
+    assert response.status_code == 200
+    assert "Cite the source of the default steps." in response.content.decode()
+    assert ModuleItem.objects.get(pk=item.pk).steps_source
+
+
+def test_an_unknown_illustration_name_is_refused(client, editor, gastrocnemius):
+    item = ModuleItem.objects.get(module__muscle=gastrocnemius, name="Calf Raises")
+    client.force_login(editor)
+
+    response = _post_item(client, item, illustration="../../etc/passwd")
+
+    assert response.status_code == 200
+    assert "No illustration of that name ships with the project." in response.content.decode()
+    assert ModuleItem.objects.get(pk=item.pk).illustration == "calf-raises"

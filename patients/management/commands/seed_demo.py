@@ -394,7 +394,10 @@ class Command(BaseCommand):
             batch = assignments[start : start + LOG_BATCH_ASSIGNMENTS]
             items: dict[int, list[tuple]] = {}
             for row in (
-                AssignmentItem.objects.filter(assignment_id__in=[a[0] for a in batch])
+                # Advice is never logged: only exercises get sessions.
+                AssignmentItem.objects.filter(
+                    assignment_id__in=[a[0] for a in batch], is_advice=False
+                )
                 .order_by("assignment_id", "order", "id")
                 .values_list("assignment_id", "pk", "times_per_day", "weekdays", "module_kind")
             ):
