@@ -147,5 +147,5 @@ def test_the_hold_shows_after_a_red_flag_and_lifts_when_the_clinician_resumes(
     assert serious_violations(phone) == []
     assert screenshot(phone, "today-resumed").stat().st_size > 0
     done.tap()
-    expect(phone.locator(f"#item-{item.pk}")).to_contain_text("All done for today.")
+    expect(phone.locator(f"#item-{item.pk}").locator(".row-complete")).to_contain_text("Done")
     assert ExerciseLog.objects.filter(item=item).count() == 1

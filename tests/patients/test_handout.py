@@ -81,6 +81,7 @@ def assignment(patient_user):
         name="Supportive shoes",
         instructions="Wear shoes with a firm heel counter.",
         module_kind="posture_footwear",
+        is_advice=True,
         order=3,
     )
     return assignment
