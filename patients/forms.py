@@ -11,7 +11,11 @@ from functools import cache
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from phonenumber_field.formfields import PhoneNumberField
 
 from programs import weekdays
@@ -39,6 +43,10 @@ def time_zone_choices() -> list[tuple[str, str]]:
 def default_time_zone() -> str:
     names = {name for name, _label in time_zone_choices()}
     return DEFAULT_TIME_ZONE if DEFAULT_TIME_ZONE in names else "UTC"
+
+
+class SecondarySubmit(Submit):
+    field_classes = "btn btn-outline-primary"
 
 
 class HelperMixin:
@@ -88,6 +96,11 @@ class PatientForm(OnceFormMixin, HelperMixin, forms.Form):
             self.fields["time_zone"].initial = default_time_zone()
             self.submit_label = _("Add patient")
         self._add_helper()
+        if instance is None:
+            # The usual next step, in one go: the patient's page is skipped for the Assign form.
+            self.helper.add_input(
+                SecondarySubmit("then", _("Add and assign a program"), css_class="ms-2")
+            )
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip()
@@ -196,6 +209,7 @@ class AssignForm(PlausibleDatesMixin, HelperMixin, forms.Form):
         self.fields["program"].queryset = (
             Program.objects.visible_to(clinician)
             .select_related("owner")
+            .annotate(item_count=Count("items"))
             .order_by("is_template", "title", "id")
         )
         self.fields["program"].label_from_instance = lambda program: self._program_label(
@@ -209,14 +223,25 @@ class AssignForm(PlausibleDatesMixin, HelperMixin, forms.Form):
 
     @staticmethod
     def _program_label(program: Program, clinician) -> str:
+        """The title, whose it is, its number of items and its last change, so that two
+        programs of one muscle can be told apart in the list."""
         if program.owner_id != clinician.pk:
-            return _("%(title)s (shared template from %(owner)s)") % {
+            title = _("%(title)s (shared template from %(owner)s)") % {
                 "title": program.title,
                 "owner": program.owner,
             }
-        if program.is_template:
-            return _("%(title)s (template)") % {"title": program.title}
-        return program.title
+        elif program.is_template:
+            title = _("%(title)s (template)") % {"title": program.title}
+        else:
+            title = program.title
+        count = getattr(program, "item_count", None)
+        if count is None:
+            count = program.items.count()
+        items = ngettext("%(count)d item", "%(count)d items", count) % {"count": count}
+        changed = _("changed %(date)s") % {
+            "date": date_format(timezone.localtime(program.updated_at), "DATE_FORMAT")
+        }
+        return f"{title} · {items} · {changed}"
 
     def clean_channel(self) -> str:
         channel = self.cleaned_data["channel"]

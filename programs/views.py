@@ -123,11 +123,15 @@ def program_new(request: HttpRequest) -> HttpResponse:
             return once.remember(request, redirect(program))
     elif start == "muscle":
         form = NewFromMuscleForm(request.POST)
+        if form.needs_title:
+            return render_starter_title(
+                request, form=form.title_step(), cancel_url=reverse("programs:list")
+            )
         if form.is_valid():
             if repeat := once.repeat_of(request, fallback=reverse("programs:list")):
                 return repeat
             program = services.program_create_from_muscle(
-                owner=user, muscle=form.cleaned_data["muscle"]
+                owner=user, muscle=form.cleaned_data["muscle"], title=form.cleaned_data["title"]
             )
             messages.success(request, _("Program created with the muscle's home exercises."))
             return once.remember(request, redirect(program))
@@ -145,6 +149,27 @@ def program_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Program created. Add exercises from the library."))
             return once.remember(request, redirect(program))
     return _render_list(request, forms={start: form})
+
+
+def render_starter_title(
+    request: HttpRequest,
+    *,
+    form: NewFromMuscleForm,
+    cancel_url: str,
+    action: str = "",
+    patient_name: str = "",
+) -> HttpResponse:
+    """The second step of "Create starter": name it, with the title prefilled."""
+    return render(
+        request,
+        "programs/program_starter.html",
+        {
+            "form": form,
+            "action": action or reverse("programs:new"),
+            "cancel_url": cancel_url,
+            "patient_name": patient_name,
+        },
+    )
 
 
 # --- The builder --------------------------------------------------------------------------
