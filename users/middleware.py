@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 # A session's expiry is renewed at most this often: an idle timeout precise to a minute
@@ -88,3 +89,24 @@ class MfaRequiredMiddleware:
         if request.path.startswith(exempt):
             return False
         return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+class PracticeTimeZoneMiddleware:
+    """A clinician's pages are on their practice's clock: "today" on the dashboard, and
+    every time shown, are the practice's (users.Practice.time_zone). Others keep the
+    server's zone; patients' pages name their own zone where they show times."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        zone = None
+        if user is not None and user.is_authenticated and user.practice_id:
+            zone = user.practice.time_zone
+        if zone is not None:
+            timezone.activate(zone)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

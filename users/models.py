@@ -9,12 +9,19 @@ from django.db import models
 from django.dispatch import receiver
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
+from timezone_field import TimeZoneField
 
 
 class Practice(models.Model):
     """A clinic. Clinicians of one practice can share program templates."""
 
     name = models.CharField(_("name"), max_length=200)
+    # The clinic's clock: "today" on its clinicians' dashboards, and the times they read.
+    time_zone = TimeZoneField(
+        _("time zone"),
+        default="Europe/London",
+        help_text=_("Where the practice is: its clinicians' dates and times are in this zone."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
