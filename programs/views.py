@@ -344,6 +344,13 @@ def item_add(request: HttpRequest, pk: int) -> HttpResponse:
     program = get_program_for_user(request.user, pk, write=True)
     form = AddItemForm(request.POST)
     item = None
+    if (
+        form.is_valid()
+        and request.POST.get("confirm") != "1"
+        and program.items.filter(library_item=form.cleaned_data["library_item"]).exists()
+    ):
+        # Already in the program: ask first (a page without JavaScript, a prompt with it).
+        return _duplicate_prompt(request, program, form.cleaned_data["library_item"])
     if form.is_valid():
         try:
             item = services.program_add_item(
@@ -361,6 +368,37 @@ def item_add(request: HttpRequest, pk: int) -> HttpResponse:
         return _item_list_response(request, program)
     anchor = f"item-{item.pk}" if item else "items"
     return _back_to_builder(program, anchor, _library_query(request.GET))
+
+
+def _duplicate_prompt(request: HttpRequest, program: Program, library_item) -> HttpResponse:
+    context = {
+        "program": program,
+        "library_item": library_item,
+        "library_query": _library_query(request.GET),
+    }
+    if request.htmx:
+        html = render_to_string("programs/snippets/duplicate_prompt.html", context, request)
+        response = HttpResponse(html)
+        # The prompt replaces the messages box; the list of exercises is left as it is.
+        response["HX-Retarget"] = "#builder-messages"
+        response["HX-Reswap"] = "outerHTML"
+        return response
+    return render(request, "programs/item_duplicate.html", context)
+
+
+@clinician_required
+@require_POST
+def item_reorder(request: HttpRequest, pk: int) -> HttpResponse:
+    """Put the items in the order given (``item`` ids, first to last): drag and drop."""
+    program = get_program_for_user(request.user, pk, write=True)
+    try:
+        ids = [int(value) for value in request.POST.getlist("item")]
+        services.program_items_reorder(program=program, item_ids=ids)
+    except (ValueError, ValidationError):
+        messages.error(request, _("The list of exercises has changed; reload the page."))
+    if request.htmx:
+        return _item_list_response(request, program)
+    return _back_to_builder(program, "items")
 
 
 @clinician_required

@@ -130,6 +130,7 @@ EXPECTATIONS: dict[str, Rule] = {
     "programs:share": owned("clinician", post_only=True),
     "programs:delete": owned("clinician", mutating=True),
     "programs:item_add": owned("clinician", post_only=True),
+    "programs:item_reorder": owned("clinician", post_only=True),
     "programs:item_edit": owned("clinician", post_only=True),
     "programs:item_refresh": owned("clinician", post_only=True),
     "programs:item_move": owned("clinician", post_only=True),
