@@ -8,6 +8,7 @@ every action also works without JavaScript.
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -36,6 +37,8 @@ from .forms import (
     ProgramItemForm,
 )
 from .models import Program, ProgramItem
+
+logger = logging.getLogger(__name__)
 
 LIST_PAGE_SIZE = 50
 TABS = ("programs", "templates", "shared")
@@ -395,6 +398,12 @@ def item_reorder(request: HttpRequest, pk: int) -> HttpResponse:
         ids = [int(value) for value in request.POST.getlist("item")]
         services.program_items_reorder(program=program, item_ids=ids)
     except (ValueError, ValidationError):
+        logger.warning(
+            "Reorder refused: program=%s user=%s items=%s",
+            program.pk,
+            request.user.pk,
+            request.POST.getlist("item")[:50],
+        )
         messages.error(request, _("The list of exercises has changed; reload the page."))
     if request.htmx:
         return _item_list_response(request, program)

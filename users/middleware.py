@@ -91,6 +91,19 @@ class MfaRequiredMiddleware:
         return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
+PRACTICE_ZONE_KEY = "users_practice_time_zone"
+
+
+def remember_practice_zone(*, session: SessionBase, user) -> str:
+    """Keep the user's practice time zone in their session ("" for none), so that later
+    requests need no query for it. A zone changed in the admin applies from the next
+    sign-in."""
+    practice = user.practice if user.practice_id else None
+    zone = str(practice.time_zone) if practice is not None else ""
+    session[PRACTICE_ZONE_KEY] = zone
+    return zone
+
+
 class PracticeTimeZoneMiddleware:
     """A clinician's pages are on their practice's clock: "today" on the dashboard, and
     every time shown, are the practice's (users.Practice.time_zone). Others keep the
@@ -101,10 +114,13 @@ class PracticeTimeZoneMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        zone = None
-        if user is not None and user.is_authenticated and user.practice_id:
-            zone = user.practice.time_zone
-        if zone is not None:
+        session = getattr(request, "session", None)
+        zone = ""
+        if user is not None and session is not None and user.is_authenticated:
+            zone = session.get(PRACTICE_ZONE_KEY)
+            if zone is None:  # a session from before the key existed
+                zone = remember_practice_zone(session=session, user=user)
+        if zone:
             timezone.activate(zone)
         try:
             return self.get_response(request)

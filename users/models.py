@@ -143,3 +143,12 @@ def _session_expiry_on_login(sender, request, user, **kwargs) -> None:
 
     if request is not None and hasattr(request, "session"):
         renew_session_expiry(session=request.session, user=user, force=True)
+
+
+@receiver(user_logged_in, dispatch_uid="users.practice_zone_on_login")
+def _practice_zone_on_login(sender, request, user, **kwargs) -> None:
+    # The practice's time zone rides in the session (users.middleware): no query per page.
+    from .middleware import remember_practice_zone
+
+    if request is not None and hasattr(request, "session"):
+        remember_practice_zone(session=request.session, user=user)
