@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "users.middleware.SessionExpiryMiddleware",
     "users.middleware.MfaRequiredMiddleware",
+    "users.middleware.PracticeTimeZoneMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -217,8 +218,12 @@ SESSION_COOKIE_AGE = PATIENT_SESSION_SECONDS
 INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=7)
 
 # --- Internationalisation and time ----------------------------------------------------
-LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English"))]
+# British English by default: dates read "2 Dec 2026, 14:05" (Django's format localisation,
+# with the project's own en_GB formats in config/formats). Templates use named formats
+# (DATE_FORMAT, DATETIME_FORMAT, TIME_FORMAT), never hand-written ones.
+LANGUAGE_CODE = "en-gb"
+LANGUAGES = [("en-gb", _("English"))]
+FORMAT_MODULE_PATH = ["config.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True

@@ -12,7 +12,11 @@ from allauth.account.models import EmailAddress
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from phonenumber_field.formfields import PhoneNumberField
 
 from programs import weekdays
@@ -40,9 +44,58 @@ def time_zone_choices() -> list[tuple[str, str]]:
     return [(name, name.replace("_", " ")) for name in names]
 
 
+SUGGESTED_ZONES = 6
+
+
+def time_zone_groups(*, suggested: list[str]) -> list:
+    """The zones as <optgroup>s: ``suggested`` first (the clinician's own and the
+    practice's common ones), then every zone under its region, so a plain <select> works
+    without JavaScript and static/js/tz-picker.js only adds a search box."""
+    known = dict(time_zone_choices())
+    first: list[tuple[str, str]] = []
+    for name in suggested:
+        if name in known and (name, known[name]) not in first:
+            first.append((name, known[name]))
+    regions: dict[str, list[tuple[str, str]]] = {}
+    for name, label in time_zone_choices():
+        region = name.split("/", 1)[0] if "/" in name else str(_("Other"))
+        regions.setdefault(region, []).append((name, label))
+    groups: list = [(_("Suggested"), first[:SUGGESTED_ZONES])] if first else []
+    return groups + list(regions.items())
+
+
+def suggested_zones(clinician) -> list[str]:
+    """The practice's zone, then the zones its patients live in, most common first."""
+    zones: list[str] = []
+    practice = getattr(clinician, "practice", None)
+    if practice is not None:
+        zones.append(str(practice.time_zone))
+        common = (
+            Patient.objects.filter(clinician__practice=practice)
+            .values("time_zone")
+            .annotate(n=Count("id"))
+            .order_by("-n", "time_zone")[: SUGGESTED_ZONES * 2]
+        )
+        zones += [str(row["time_zone"]) for row in common]
+    else:
+        zones += [
+            str(row["time_zone"])
+            for row in Patient.objects.for_clinician(clinician)
+            .values("time_zone")
+            .annotate(n=Count("id"))
+            .order_by("-n", "time_zone")[:SUGGESTED_ZONES]
+        ]
+    zones.append(DEFAULT_TIME_ZONE)
+    return list(dict.fromkeys(zones))
+
+
 def default_time_zone() -> str:
     names = {name for name, _label in time_zone_choices()}
     return DEFAULT_TIME_ZONE if DEFAULT_TIME_ZONE in names else "UTC"
+
+
+class SecondarySubmit(Submit):
+    field_classes = "btn btn-outline-primary"
 
 
 class HelperMixin:
@@ -76,7 +129,11 @@ class PatientForm(OnceFormMixin, HelperMixin, forms.Form):
         max_length=32,
         help_text=_("A UK number, or any number with its international prefix (+...)."),
     )
-    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=time_zone_choices,
+        help_text=_("Where the patient lives: reminders follow its clock."),
+    )
 
     def __init__(self, *args, clinician, instance: Patient | None = None, **kwargs) -> None:
         self.clinician = clinician
@@ -95,10 +152,25 @@ class PatientForm(OnceFormMixin, HelperMixin, forms.Form):
                 },
             )
         super().__init__(*args, **kwargs)
+        suggested = suggested_zones(clinician)
+        self.fields["time_zone"].choices = time_zone_groups(suggested=suggested)
+        self.fields["time_zone"].widget.attrs.update(
+            {
+                "data-tz-picker": "",
+                "data-tz-search-label": _("Search time zones"),
+                "data-tz-search-placeholder": _("Type a city, e.g. London or Auckland"),
+                "data-tz-count-label": _("time zones match"),
+            }
+        )
         if instance is None:
-            self.fields["time_zone"].initial = default_time_zone()
+            self.fields["time_zone"].initial = suggested[0] if suggested else default_time_zone()
             self.submit_label = _("Add patient")
         self._add_helper()
+        if instance is None:
+            # The usual next step, in one go: the patient's page is skipped for the Assign form.
+            self.helper.add_input(
+                SecondarySubmit("then", _("Add and assign a program"), css_class="ms-2")
+            )
 
     def clean_email(self) -> str:
         email = normalize_address(self.cleaned_data["email"])
@@ -212,6 +284,7 @@ class AssignForm(PlausibleDatesMixin, HelperMixin, forms.Form):
         self.fields["program"].queryset = (
             Program.objects.visible_to(clinician)
             .select_related("owner")
+            .annotate(item_count=Count("items"))
             .order_by("is_template", "title", "id")
         )
         self.fields["program"].label_from_instance = lambda program: self._program_label(
@@ -225,14 +298,25 @@ class AssignForm(PlausibleDatesMixin, HelperMixin, forms.Form):
 
     @staticmethod
     def _program_label(program: Program, clinician) -> str:
+        """The title, whose it is, its number of items and its last change, so that two
+        programs of one muscle can be told apart in the list."""
         if program.owner_id != clinician.pk:
-            return _("%(title)s (shared template from %(owner)s)") % {
+            title = _("%(title)s (shared template from %(owner)s)") % {
                 "title": program.title,
                 "owner": program.owner,
             }
-        if program.is_template:
-            return _("%(title)s (template)") % {"title": program.title}
-        return program.title
+        elif program.is_template:
+            title = _("%(title)s (template)") % {"title": program.title}
+        else:
+            title = program.title
+        count = getattr(program, "item_count", None)
+        if count is None:
+            count = program.items.count()
+        items = ngettext("%(count)d item", "%(count)d items", count) % {"count": count}
+        changed = _("changed %(date)s") % {
+            "date": date_format(timezone.localtime(program.updated_at), "DATE_FORMAT")
+        }
+        return f"{title} · {items} · {changed}"
 
     def clean_channel(self) -> str:
         channel = self.cleaned_data["channel"]

@@ -23,6 +23,8 @@ clinic_patterns = [
     path("patients/<int:pk>/", clinic.patient_detail, name="patient_detail"),
     path("patients/<int:pk>/edit/", clinic.patient_edit, name="patient_edit"),
     path("patients/<int:pk>/assign/", clinic.assign, name="assign"),
+    path("patients/<int:pk>/starter/", clinic.patient_starter, name="patient_starter"),
+    path("programs/<int:pk>/assign/", clinic.program_assign, name="program_assign"),
     path("patients/<int:pk>/invite/", invitations.invite, name="patient_invite"),
     path(
         "patients/<int:pk>/test-reminder/",

@@ -13,7 +13,7 @@ from trigger.models import BodyRegion, Module, ModuleItem, Muscle
 
 from . import weekdays
 from .models import Program, ProgramItem
-from .services import home_items
+from .services import home_items, starter_title
 
 
 def _bounded(
@@ -141,19 +141,49 @@ def muscles_with_home_items() -> QuerySet[Muscle]:
 
 
 class NewFromMuscleForm(forms.Form):
+    """A muscle's starter program, and its title. The title is asked for once the muscle is
+    known (``needs_title``), prefilled with the muscle (and the patient's name, ``for_name``)
+    so that two starters of one muscle do not look alike."""
+
     muscle = forms.ModelChoiceField(
         label=_("Muscle"),
         queryset=Muscle.objects.none(),
         empty_label=_("Choose a muscle"),
         error_messages={"required": _("Choose a muscle.")},
     )
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "How this program shows in your lists and in the Assign form. Left empty, you are "
+            "offered one with the muscle's name."
+        ),
+    )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, for_name: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.for_name = for_name
         self.fields["muscle"].queryset = muscles_with_home_items()
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True  # the template's <form> has its token
+
+    @property
+    def needs_title(self) -> bool:
+        """A valid muscle and no title yet: ask for the title, prefilled."""
+        return self.is_valid() and not self.cleaned_data["title"].strip()
+
+    def title_step(self) -> NewFromMuscleForm:
+        """The same form again, with its title prefilled from the chosen muscle."""
+        muscle = self.cleaned_data["muscle"]
+        return NewFromMuscleForm(
+            for_name=self.for_name,
+            initial={
+                "muscle": muscle.pk,
+                "title": starter_title(muscle=muscle, for_name=self.for_name),
+            },
+        )
 
 
 class AddItemForm(forms.Form):

@@ -83,10 +83,20 @@ def program_add_item(*, program: Program, library_item: ModuleItem) -> ProgramIt
     return item
 
 
+def starter_title(*, muscle: Muscle, for_name: str = "") -> str:
+    """The title a starter is offered: the muscle, and whom it is for when known, so that
+    the programs of one muscle can be told apart in the Assign list."""
+    if for_name:
+        return _("%(muscle)s – %(name)s") % {"muscle": muscle.name, "name": for_name}
+    return _("%(muscle)s starter") % {"muscle": muscle.name}
+
+
 @transaction.atomic
-def program_create_from_muscle(*, owner, muscle: Muscle) -> Program:
-    """A muscle's starter: its home items with their default dosage, in a sensible order."""
-    program = program_create(owner=owner, title=_("%(muscle)s starter") % {"muscle": muscle.name})
+def program_create_from_muscle(*, owner, muscle: Muscle, title: str = "") -> Program:
+    """A muscle's starter: its home items with their default dosage, in a sensible order.
+    ``title`` names it (by default "<muscle> starter")."""
+    title = title.strip()[:200] or starter_title(muscle=muscle)
+    program = program_create(owner=owner, title=title)
     program.muscle = muscle
     program.save(update_fields=["muscle"])
     items = list(

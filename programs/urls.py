@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/share/", views.program_share, name="share"),
     path("<int:pk>/delete/", views.program_delete, name="delete"),
     path("<int:pk>/items/add/", views.item_add, name="item_add"),
+    path("<int:pk>/items/reorder/", views.item_reorder, name="item_reorder"),
     path("<int:pk>/items/<int:item_pk>/edit/", views.item_edit, name="item_edit"),
     path("<int:pk>/items/<int:item_pk>/refresh/", views.item_refresh, name="item_refresh"),
     path("<int:pk>/items/<int:item_pk>/move/", views.item_move, name="item_move"),

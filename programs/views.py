@@ -8,6 +8,7 @@ every action also works without JavaScript.
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -36,6 +37,8 @@ from .forms import (
     ProgramItemForm,
 )
 from .models import Program, ProgramItem
+
+logger = logging.getLogger(__name__)
 
 LIST_PAGE_SIZE = 50
 TABS = ("programs", "templates", "shared")
@@ -123,11 +126,15 @@ def program_new(request: HttpRequest) -> HttpResponse:
             return once.remember(request, redirect(program))
     elif start == "muscle":
         form = NewFromMuscleForm(request.POST)
+        if form.needs_title:
+            return render_starter_title(
+                request, form=form.title_step(), cancel_url=reverse("programs:list")
+            )
         if form.is_valid():
             if repeat := once.repeat_of(request, fallback=reverse("programs:list")):
                 return repeat
             program = services.program_create_from_muscle(
-                owner=user, muscle=form.cleaned_data["muscle"]
+                owner=user, muscle=form.cleaned_data["muscle"], title=form.cleaned_data["title"]
             )
             messages.success(request, _("Program created with the muscle's home exercises."))
             return once.remember(request, redirect(program))
@@ -145,6 +152,27 @@ def program_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Program created. Add exercises from the library."))
             return once.remember(request, redirect(program))
     return _render_list(request, forms={start: form})
+
+
+def render_starter_title(
+    request: HttpRequest,
+    *,
+    form: NewFromMuscleForm,
+    cancel_url: str,
+    action: str = "",
+    patient_name: str = "",
+) -> HttpResponse:
+    """The second step of "Create starter": name it, with the title prefilled."""
+    return render(
+        request,
+        "programs/program_starter.html",
+        {
+            "form": form,
+            "action": action or reverse("programs:new"),
+            "cancel_url": cancel_url,
+            "patient_name": patient_name,
+        },
+    )
 
 
 # --- The builder --------------------------------------------------------------------------
@@ -319,6 +347,13 @@ def item_add(request: HttpRequest, pk: int) -> HttpResponse:
     program = get_program_for_user(request.user, pk, write=True)
     form = AddItemForm(request.POST)
     item = None
+    if (
+        form.is_valid()
+        and request.POST.get("confirm") != "1"
+        and program.items.filter(library_item=form.cleaned_data["library_item"]).exists()
+    ):
+        # Already in the program: ask first (a page without JavaScript, a prompt with it).
+        return _duplicate_prompt(request, program, form.cleaned_data["library_item"])
     if form.is_valid():
         try:
             item = services.program_add_item(
@@ -336,6 +371,43 @@ def item_add(request: HttpRequest, pk: int) -> HttpResponse:
         return _item_list_response(request, program)
     anchor = f"item-{item.pk}" if item else "items"
     return _back_to_builder(program, anchor, _library_query(request.GET))
+
+
+def _duplicate_prompt(request: HttpRequest, program: Program, library_item) -> HttpResponse:
+    context = {
+        "program": program,
+        "library_item": library_item,
+        "library_query": _library_query(request.GET),
+    }
+    if request.htmx:
+        html = render_to_string("programs/snippets/duplicate_prompt.html", context, request)
+        response = HttpResponse(html)
+        # The prompt replaces the messages box; the list of exercises is left as it is.
+        response["HX-Retarget"] = "#builder-messages"
+        response["HX-Reswap"] = "outerHTML"
+        return response
+    return render(request, "programs/item_duplicate.html", context)
+
+
+@clinician_required
+@require_POST
+def item_reorder(request: HttpRequest, pk: int) -> HttpResponse:
+    """Put the items in the order given (``item`` ids, first to last): drag and drop."""
+    program = get_program_for_user(request.user, pk, write=True)
+    try:
+        ids = [int(value) for value in request.POST.getlist("item")]
+        services.program_items_reorder(program=program, item_ids=ids)
+    except (ValueError, ValidationError):
+        logger.warning(
+            "Reorder refused: program=%s user=%s items=%s",
+            program.pk,
+            request.user.pk,
+            request.POST.getlist("item")[:50],
+        )
+        messages.error(request, _("The list of exercises has changed; reload the page."))
+    if request.htmx:
+        return _item_list_response(request, program)
+    return _back_to_builder(program, "items")
 
 
 @clinician_required

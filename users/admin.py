@@ -118,7 +118,8 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(Practice)
 class PracticeAdmin(admin.ModelAdmin):
-    list_display = ("name", "created_at")
+    list_display = ("name", "time_zone", "created_at")
+    fields = ("name", "time_zone")
     search_fields = ("name",)
     ordering = ("name",)
 

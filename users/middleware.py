@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 # A session's expiry is renewed at most this often: an idle timeout precise to a minute
@@ -108,3 +109,40 @@ class NoStoreMiddleware:
         if not response.has_header("Cache-Control"):
             response["Cache-Control"] = "no-store, private"
         return response
+
+
+PRACTICE_ZONE_KEY = "users_practice_time_zone"
+
+
+def remember_practice_zone(*, session: SessionBase, user) -> str:
+    """Keep the user's practice time zone in their session ("" for none), so that later
+    requests need no query for it. A zone changed in the admin applies from the next
+    sign-in."""
+    practice = user.practice if user.practice_id else None
+    zone = str(practice.time_zone) if practice is not None else ""
+    session[PRACTICE_ZONE_KEY] = zone
+    return zone
+
+
+class PracticeTimeZoneMiddleware:
+    """A clinician's pages are on their practice's clock: "today" on the dashboard, and
+    every time shown, are the practice's (users.Practice.time_zone). Others keep the
+    server's zone; patients' pages name their own zone where they show times."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        session = getattr(request, "session", None)
+        zone = ""
+        if user is not None and session is not None and user.is_authenticated:
+            zone = session.get(PRACTICE_ZONE_KEY)
+            if zone is None:  # a session from before the key existed
+                zone = remember_practice_zone(session=session, user=user)
+        if zone:
+            timezone.activate(zone)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -10,6 +10,7 @@ from django.db.models.functions import Lower
 from django.dispatch import receiver
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
+from timezone_field import TimeZoneField
 
 
 def normalize_address(email: str | None) -> str:
@@ -21,6 +22,12 @@ class Practice(models.Model):
     """A clinic. Clinicians of one practice can share program templates."""
 
     name = models.CharField(_("name"), max_length=200)
+    # The clinic's clock: "today" on its clinicians' dashboards, and the times they read.
+    time_zone = TimeZoneField(
+        _("time zone"),
+        default="Europe/London",
+        help_text=_("Where the practice is: its clinicians' dates and times are in this zone."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -164,3 +171,12 @@ def _session_expiry_on_login(sender, request, user, **kwargs) -> None:
 
     if request is not None and hasattr(request, "session"):
         renew_session_expiry(session=request.session, user=user, force=True)
+
+
+@receiver(user_logged_in, dispatch_uid="users.practice_zone_on_login")
+def _practice_zone_on_login(sender, request, user, **kwargs) -> None:
+    # The practice's time zone rides in the session (users.middleware): no query per page.
+    from .middleware import remember_practice_zone
+
+    if request is not None and hasattr(request, "session"):
+        remember_practice_zone(session=request.session, user=user)

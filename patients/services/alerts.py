@@ -134,7 +134,7 @@ class Evaluation:
 
 
 def _day(value: datetime.date) -> str:
-    return date_format(value, "j M Y")
+    return date_format(value, "DATE_FORMAT")
 
 
 def _pain_rising(scope: QuerySet[Patient], today: datetime.date, zone) -> list[Finding]:

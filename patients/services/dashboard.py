@@ -382,6 +382,29 @@ class DashboardRow:
     alert_kinds: list[tuple[str, str]] = field(default_factory=list)
     # Where the last pain was, with its side ("Back of calf, left"); "" when not given.
     last_pain_where: str = ""
+    today: datetime.date | None = None
+    done_today: int = 0
+    done_yesterday: int = 0
+
+    @property
+    def days_so_far(self) -> int | None:
+        """0 or 1 when the program started today or yesterday (too new for a week's
+        adherence, but not "nothing prescribed"), else None."""
+        if self.program is None or self.today is None:
+            return None
+        days = (self.today - self.program.starts_on).days
+        return days if days in (0, 1) else None
+
+    @property
+    def sessions_so_far(self) -> int:
+        """Sessions logged as done since a new program started (today, and yesterday)."""
+        if self.days_so_far is None:
+            return 0
+        return self.done_today + (self.done_yesterday if self.days_so_far == 1 else 0)
+
+    @property
+    def starts_later(self) -> bool:
+        return bool(self.program and self.today and self.program.starts_on > self.today)
 
     @property
     def adherence_percent(self) -> int | None:
@@ -406,11 +429,22 @@ class DashboardRow:
         return self.days_inactive is None or self.days_inactive >= INACTIVE_DAYS
 
 
+def _count(logs: QuerySet[ExerciseLog]) -> Coalesce:
+    counted = logs.values("patient_id").annotate(n=Count("id")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
 def _patient_figures(patients: QuerySet[Patient], today: datetime.date) -> QuerySet[Patient]:
     days = adherence_window(today)
     last_pain = PainLog.objects.filter(patient_id=OuterRef("pk")).order_by("-recorded_for", "-id")
     open_alerts = _open_alerts()
+    done = ExerciseLog.objects.filter(
+        patient_id=OuterRef("pk"), status=ExerciseLog.Status.DONE
+    ).order_by()
+    yesterday = today - datetime.timedelta(days=1)
     return patients.annotate(
+        done_today=_count(done.filter(performed_on=today)),
+        done_yesterday=_count(done.filter(performed_on=yesterday)),
         sessions_logged=sessions_logged_expression(days),
         sessions_prescribed=sessions_prescribed_expression(days),
         last_pain_score=Subquery(last_pain.values("score")[:1]),
@@ -497,6 +531,9 @@ def dashboard_rows(*, patient_ids: list[int], today: datetime.date) -> list[Dash
                 top_severity=patient.top_severity,
                 alert_kinds=kinds.get(pk, []),
                 last_pain_where=_last_pain_where(patient),
+                today=today,
+                done_today=patient.done_today,
+                done_yesterday=patient.done_yesterday,
             )
         )
     return rows

@@ -23,7 +23,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
 
+from programs import services as program_services
+from programs.access import get_program_for_user
+from programs.forms import NewFromMuscleForm
+from programs.views import render_starter_title
 from users import once
 from users.access import clinician_required
 from users.lockout import account_unlock
@@ -53,6 +58,7 @@ from ..services import alerts as alert_services
 from ..services import dashboard
 from ..services import hold as hold_services
 from ..services import story as story_services
+from ..services.next_step import patient_next_step
 
 PATIENTS_PER_PAGE = 50
 
@@ -116,6 +122,8 @@ def patient_create(request: HttpRequest) -> HttpResponse:
             form.add_error("email", error)
         else:
             messages.success(request, _("%(name)s was added.") % {"name": patient.name})
+            if "then" in request.POST:
+                return once.remember(request, redirect("patients:assign", pk=patient.pk))
             return once.remember(request, redirect(patient))
     return render(request, "patients/patient_form.html", {"form": form, "patient": None})
 
@@ -153,6 +161,7 @@ def _story(
         {
             "patient": patient,
             "patient_zone": str(patient.time_zone),
+            "next_step": patient_next_step(patient=patient),
             "story": story,
             "has_open_red_flag": any(
                 alert.kind == Alert.Kind.RED_FLAG for alert in story.open_alerts
@@ -328,7 +337,13 @@ def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def assign(request: HttpRequest, pk: int) -> HttpResponse:
     """Give the patient their own copy of a program, with dates and reminder times."""
     patient = get_patient_for_clinician(request.user, pk)
-    form = AssignForm(request.POST or None, clinician=request.user, patient=patient)
+    initial = {}
+    if request.method == "GET" and (chosen := request.GET.get("program", "")).isdigit():
+        # From "Assign to a patient" in the builder, or a starter made for this patient.
+        initial["program"] = int(chosen)
+    form = AssignForm(
+        request.POST or None, clinician=request.user, patient=patient, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         with transaction.atomic():
@@ -370,6 +385,53 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @clinician_required
+@require_http_methods(["GET", "POST"])
+def patient_starter(request: HttpRequest, pk: int) -> HttpResponse:
+    """A muscle's starter program made for this patient, its title prefilled with the
+    muscle and the patient's name; then the Assign form with it chosen."""
+    patient = get_patient_for_clinician(request.user, pk)
+    action = reverse("patients:patient_starter", args=[patient.pk])
+    cancel_url = reverse("patients:assign", args=[patient.pk])
+    if request.method == "GET":
+        form = NewFromMuscleForm(for_name=patient.name)
+    else:
+        form = NewFromMuscleForm(request.POST, for_name=patient.name)
+        if form.needs_title:
+            form = form.title_step()
+        elif form.is_valid():
+            if repeat := once.repeat_of(request, fallback=cancel_url):
+                return repeat
+            program = program_services.program_create_from_muscle(
+                owner=request.user,
+                muscle=form.cleaned_data["muscle"],
+                title=form.cleaned_data["title"],
+            )
+            messages.success(
+                request, _("%(title)s was created. Choose its dates.") % {"title": program.title}
+            )
+            return once.remember(request, redirect(f"{cancel_url}?program={program.pk}"))
+    return render_starter_title(
+        request, form=form, action=action, cancel_url=cancel_url, patient_name=patient.name
+    )
+
+
+@clinician_required
+@require_GET
+def program_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Assign to a patient" from the builder: choose one of the clinician's patients, then
+    the Assign form opens with this program chosen."""
+    program = get_program_for_user(request.user, pk)
+    patients = Patient.objects.for_clinician(request.user).select_related("user")
+    chosen = request.GET.get("patient", "")
+    if chosen.isdigit():
+        patient = get_patient_for_clinician(request.user, int(chosen))
+        return redirect(f"{reverse('patients:assign', args=[patient.pk])}?program={program.pk}")
+    return render(
+        request, "patients/program_assign.html", {"program": program, "patients": patients}
+    )
+
+
+@clinician_required
 def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_clinician(request.user, pk)
     return render(
@@ -378,6 +440,7 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "assignment": assignment,
             "patient": assignment.patient,
+            "next_step": patient_next_step(patient=assignment.patient),
             "items": list(assignment.items.all()),
             "schedules": assignment.reminder_schedules.all(),
         },

@@ -66,6 +66,10 @@ def create_gastrocnemius_starter(page, live_server, clinician) -> Program:
     starter_form.get_by_label("Muscle").select_option(label="Gastrocnemius")
     with page.expect_navigation():
         starter_form.get_by_role("button", name="Create starter").click()
+    # The title is asked for, prefilled with the muscle.
+    expect(page.get_by_label("Title")).to_have_value("Gastrocnemius starter")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Create starter").click()
 
     program = Program.objects.get(owner=clinician)
     assert urlsplit(page.url).path == program.get_absolute_url()
@@ -171,7 +175,7 @@ def test_build_from_the_gastrocnemius_starter_edit_reorder_assign_and_print(
     # --- Assign it to the patient: start today, a reminder at 08:00. ---
     today = patient.local_today()
     page.goto(live_server.url + reverse("patients:assign", args=[patient.pk]))
-    page.get_by_label("Program").select_option(label=program.title)
+    page.get_by_label("Program").select_option(value=str(program.pk))
     page.get_by_label("Starts on").fill(today.isoformat())
     page.get_by_label("Reminder times").fill("08:00")
     with page.expect_navigation():

@@ -371,7 +371,7 @@ def test_a_clinician_acknowledges_an_alert_with_a_note_and_it_is_kept(
     history = response.text.split('id="alert-history"')[1]
     assert "Phoned her: same-day GP appointment booked." in history
     assert f"by {escape(str(clinician))}" in history
-    assert "5 Mar 2025 12:00" in history
+    assert "5 Mar 2025, 12:00" in history
     assert 'data-testid="open-alert"' not in response.text
 
 

@@ -183,7 +183,7 @@ def test_open_alerts_come_first_with_forms_and_acknowledged_ones_show_who_and_wh
     assert text.count("Acknowledge</button>") == 2
     assert "Note (required): what did you do?" in text
     assert "Called: on holiday." in text
-    assert "4 Mar 2025 12:00" in text
+    assert "4 Mar 2025, 12:00" in text
     assert "automatically" in text
 
 

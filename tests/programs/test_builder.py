@@ -86,6 +86,7 @@ def every_url(program: Program, item: ProgramItem) -> tuple[list[str], list[str]
         program_url("share", program),
         program_url("delete", program),
         program_url("item_add", program),
+        program_url("item_reorder", program),
         item_url("item_edit", item),
         item_url("item_refresh", item),
         item_url("item_move", item),

@@ -159,7 +159,9 @@ def test_a_template_must_be_chosen(signed_in):
 
 
 def test_a_program_starts_from_a_muscle(signed_in, clinician, gastrocnemius):
-    response = signed_in.post(NEW, {"start": "muscle", "muscle": gastrocnemius.pk})
+    response = signed_in.post(
+        NEW, {"start": "muscle", "muscle": gastrocnemius.pk, "title": "Gastrocnemius starter"}
+    )
     program = Program.objects.get(owner=clinician)
     assert response["Location"] == reverse("programs:detail", args=[program.pk])
     assert program.title == "Gastrocnemius starter"

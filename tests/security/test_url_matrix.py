@@ -135,6 +135,7 @@ EXPECTATIONS: dict[str, Rule] = {
     "programs:share": owned("clinician", post_only=True),
     "programs:delete": owned("clinician", mutating=True),
     "programs:item_add": owned("clinician", post_only=True),
+    "programs:item_reorder": owned("clinician", post_only=True),
     "programs:item_edit": owned("clinician", post_only=True),
     "programs:item_refresh": owned("clinician", post_only=True),
     "programs:item_move": owned("clinician", post_only=True),
@@ -145,6 +146,8 @@ EXPECTATIONS: dict[str, Rule] = {
     "patients:patient_detail": owned("clinician"),
     "patients:patient_edit": owned("clinician", mutating=True),
     "patients:assign": owned("clinician", mutating=True),
+    "patients:patient_starter": owned("clinician", mutating=True),
+    "patients:program_assign": owned("clinician"),
     "patients:patient_invite": owned("clinician", post_only=True),
     "patients:patient_test_reminder": owned("clinician", mutating=True),
     "patients:patient_unlock": owned("clinician", post_only=True),
@@ -228,6 +231,7 @@ def url_kwargs(name: str, params: list[str], side: Side) -> dict:
         "patients:pain_logged": side.pain_log.pk,
         "patients:patient_": side.patient.pk,
         "patients:assign": side.patient.pk,
+        "patients:program_assign": side.program.pk,
     }
     by_param = {
         "item_pk": side.program_item.pk,

@@ -215,7 +215,9 @@ def test_an_administrator_can_add_a_practice(client, administrator):
     client.force_login(administrator)
     assert client.get(reverse("admin:users_practice_changelist")).status_code == 200
 
-    response = client.post(reverse("admin:users_practice_add"), {"name": "South Clinic"})
+    response = client.post(
+        reverse("admin:users_practice_add"), {"name": "South Clinic", "time_zone": "Europe/London"}
+    )
 
     assert response.status_code == 302
     assert Practice.objects.filter(name="South Clinic").exists()
