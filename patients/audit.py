@@ -121,6 +121,7 @@ ACCESS_LOGGED: dict[str, Access] = {
     "patients:patient_detail": Access(READ, _patient_from_pk),
     "patients:patient_edit": Access(READ, _patient_from_pk),
     "patients:assign": Access(READ, _patient_from_pk),
+    "patients:patient_starter": Access(READ, _patient_from_pk),
     "patients:patient_erase": Access(READ, _patient_from_pk),
     # A refused acknowledgement shows the patient's page again, with the error.
     "patients:alert_acknowledge": Access(READ, _patient_of_alert),
@@ -146,6 +147,8 @@ NOT_A_READ: dict[str, str] = {
     "patients:patient_test_reminder": "POST only, answered by a redirect",
     "patients:assignment_status": "POST only, answered by a redirect",
     "patients:patient_unlock": "POST only, answered by a redirect to the patient's page",
+    "patients:patient_resume_exercises": "POST only, answered by a redirect to the patient's page",
+    "patients:program_assign": "picks one of the clinician's patients by name: no record shown",
 }
 
 SHOWN = "_audit_patients_shown"
