@@ -87,6 +87,8 @@ def program_create_from_muscle(*, owner, muscle: Muscle) -> Program:
     items = list(
         home_items()
         .filter(module__muscle=muscle)
+        # A progression's harder variants are for later: the starter begins at the easiest.
+        .filter(easier_variant__isnull=True)
         .select_related("module")
         .order_by("module__order", "order")
     )

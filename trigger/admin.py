@@ -177,6 +177,16 @@ ITEM_FIELDSETS = [
         _("Image and video"),
         {"fields": [("image", "image_alt"), ("video", "video_description")]},
     ),
+    (
+        _("Progression"),
+        {
+            "description": _(
+                "The harder variant a patient progresses to; the easier one is the exercise "
+                "that names this one as its harder variant."
+            ),
+            "fields": ["harder_variant", "is_default_item", "item_source"],
+        },
+    ),
 ]
 
 
@@ -186,6 +196,7 @@ class ModuleItemInline(admin.StackedInline):
     fieldsets = ITEM_FIELDSETS
     ordering = ["order", "id"]
     show_change_link = True
+    autocomplete_fields = ["harder_variant"]
 
 
 @admin.register(Module)
@@ -216,7 +227,7 @@ class ModuleItemAdmin(LibraryAdmin):
     list_select_related = ["module__muscle"]
     search_fields = ["name", "text", "instructions", "module__name", "module__muscle__name"]
     ordering = ["module__muscle__name", "module__order", "order", "id"]
-    autocomplete_fields = ["module"]
+    autocomplete_fields = ["module", "harder_variant"]
     readonly_fields = ["audit_history"]
     fieldsets = [
         (None, {"fields": ["module", "audit_history"]}),

@@ -533,3 +533,32 @@ def test_a_non_staff_user_cannot_change_an_exercise(db, client, request, persona
     assert response["Location"] == f"{reverse('admin:login')}?next={url}"
     item.refresh_from_db()
     assert item.sets == 3
+
+
+# --- Progressions ---------------------------------------------------------------------------
+
+
+def test_an_editor_can_set_an_exercises_harder_variant(client, editor):
+    item = ModuleItemFactory(name="Calf Raises")
+    harder = ModuleItemFactory(module=item.module, name="Calf Raises on One Leg")
+    client.force_login(editor)
+
+    response = _post_item(client, item, harder_variant=str(harder.pk))
+
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.harder_variant == harder
+    assert ModuleItem.objects.get(pk=harder.pk).easier == item
+
+
+def test_a_progression_that_loops_is_refused_in_the_admin(client, editor):
+    item = ModuleItemFactory()
+    harder = ModuleItemFactory(module=item.module, harder_variant=item)
+    client.force_login(editor)
+
+    response = _post_item(client, item, harder_variant=str(harder.pk))
+
+    assert response.status_code == 200
+    assert "harder_variant" in response.context["adminform"].form.errors
+    item.refresh_from_db()
+    assert item.harder_variant is None
