@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from .views import clinic, invitations, me, pain, pwa, reminders, rights, settings_me
+from .views import clinic, invitations, me, pain, progressions, pwa, reminders, rights, settings_me
 
 app_name = "patients"
 
@@ -29,6 +29,11 @@ clinic_patterns = [
         "assignment-items/<int:pk>/edit/",
         clinic.assignment_item_edit,
         name="assignment_item_edit",
+    ),
+    path(
+        "assignment-items/<int:pk>/change/",
+        progressions.assignment_item_change,
+        name="assignment_item_change",
     ),
 ]
 

@@ -179,6 +179,8 @@ class CopiedItem(Dosage):
     library_item = models.ForeignKey(
         ModuleItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The library item's version that was copied (its updated_at then).
+    library_updated_at = models.DateTimeField(null=True, blank=True)
     module_kind = models.CharField(_("kind"), max_length=20, blank=True)
     name = models.CharField(_("name"), max_length=200)
     instructions = models.TextField(_("instructions"), max_length=5000)
@@ -187,6 +189,7 @@ class CopiedItem(Dosage):
 
     COPIED_FIELDS = (
         "library_item_id",
+        "library_updated_at",
         "module_kind",
         "name",
         "instructions",
@@ -206,6 +209,15 @@ class CopiedItem(Dosage):
         return {field: getattr(self, field) for field in self.COPIED_FIELDS}
 
     @property
+    def is_outdated(self) -> bool:
+        """The library item changed after it was copied here."""
+        return bool(
+            self.library_item
+            and self.library_updated_at
+            and self.library_item.updated_at > self.library_updated_at
+        )
+
+    @property
     def name_is_instructions(self) -> bool:
         """A library bullet named after its own text would otherwise read twice."""
         return (
@@ -221,19 +233,9 @@ class ProgramItem(CopiedItem):
     """
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="items")
-    library_updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["order", "id"]
         verbose_name = _("program item")
         verbose_name_plural = _("program items")
         constraints = dosage_constraints("programs_programitem")
-
-    @property
-    def is_outdated(self) -> bool:
-        """The library item changed after it was copied here."""
-        return bool(
-            self.library_item
-            and self.library_updated_at
-            and self.library_item.updated_at > self.library_updated_at
-        )

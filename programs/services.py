@@ -46,6 +46,11 @@ def _copy_of(library_item: ModuleItem) -> dict:
     }
 
 
+def library_item_copy(library_item: ModuleItem) -> dict:
+    """What a copy of a library item is made of: its name, instructions and dosage now."""
+    return _copy_of(library_item)
+
+
 def home_items() -> QuerySet[ModuleItem]:
     """Library items that may go into a home program."""
     return ModuleItem.objects.filter(module__setting=Module.Setting.HOME)
@@ -117,10 +122,7 @@ def program_clone(*, program: Program, owner, as_template: bool | None = None) -
         muscle=program.muscle,
     )
     ProgramItem.objects.bulk_create(
-        ProgramItem(
-            program=copy, library_updated_at=item.library_updated_at, **item.copied_fields()
-        )
-        for item in program.items.all()
+        ProgramItem(program=copy, **item.copied_fields()) for item in program.items.all()
     )
     return copy
 

@@ -114,7 +114,7 @@ def exercise_day_plan(*, patient: Patient, day: datetime.date) -> DayPlan:
         assignment.pk: [
             item
             for item in assignment.items.all()
-            if weekdays.includes(item.weekdays, day.weekday())
+            if weekdays.includes(item.weekdays, day.weekday()) and item.in_use_on(day)
         ]
         for assignment in assignments
     }

@@ -48,7 +48,7 @@ from ..forms import (
 from ..models import Assignment, Patient
 from ..reminders import send_test_reminder
 from ..services import alerts as alert_services
-from ..services import dashboard
+from ..services import dashboard, progressions
 from ..services import story as story_services
 
 PATIENTS_PER_PAGE = 50
@@ -77,6 +77,9 @@ def clinic(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(patients.values_list("pk", flat=True), PATIENTS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
     rows = dashboard.dashboard_rows(patient_ids=list(page.object_list), today=today)
+    suggestions = progressions.progression_suggestions(
+        patient_ids=list(page.object_list), today=today
+    )
     return render(
         request,
         "patients/patient_list.html",
@@ -87,6 +90,9 @@ def clinic(request: HttpRequest) -> HttpResponse:
             "show": show,
             "show_choices": dashboard.Show.CHOICES,
             "today": today,
+            "suggestions": [
+                suggestion for row in rows for suggestion in suggestions.get(row.patient.pk, [])
+            ],
         },
     )
 
@@ -148,6 +154,9 @@ def _story(
             "chart": chart,
             "period": period,
             "periods": list(STORY_PERIOD_LABELS.items()),
+            "suggestions": progressions.progression_suggestions(
+                patient_ids=[patient.pk], today=patient.local_today()
+            ).get(patient.pk, []),
         },
     )
 
@@ -296,7 +305,7 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "assignment": assignment,
             "patient": assignment.patient,
-            "items": list(assignment.items.all()),
+            "items": list(assignment.items.select_related("library_item", "replaced_by")),
             "schedules": assignment.reminder_schedules.all(),
         },
     )

@@ -149,6 +149,7 @@ EXPECTATIONS: dict[str, Rule] = {
     "patients:assignment_edit": owned("clinician", mutating=True),
     "patients:assignment_status": owned("clinician", mutating=True),
     "patients:assignment_item_edit": owned("clinician", mutating=True),
+    "patients:assignment_item_change": owned("clinician", mutating=True),
     # Erasure: the patient's clinician, or any administrator.
     "patients:patient_erase": owned(
         "clinician", "admin", owners=(OTHER_CLINICIAN, ADMIN), mutating=True
@@ -205,6 +206,7 @@ def url_kwargs(name: str, params: list[str], side: Side) -> dict:
         "programs:": side.program.pk,
         "patients:alert_acknowledge": side.alert.pk,
         "patients:assignment_item_edit": side.assignment_item.pk,
+        "patients:assignment_item_change": side.assignment_item.pk,
         "patients:assignment_": side.assignment.pk,
         "patients:exercise_log_undo": side.exercise_log.pk,
         "patients:exercise_log": side.assignment_item.pk,
