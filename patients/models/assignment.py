@@ -7,7 +7,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from programs.models import CopiedItem, Program, dosage_constraints
+from programs.models import CopiedItem, Program, copied_item_constraints
 
 from .patient import Patient
 
@@ -119,7 +119,7 @@ class AssignmentItem(CopiedItem):
         ordering = ["order", "id"]
         verbose_name = _("assigned item")
         verbose_name_plural = _("assigned items")
-        constraints = dosage_constraints("patients_assignmentitem")
+        constraints = copied_item_constraints("patients_assignmentitem")
 
     def in_use_on(self, day: datetime.date) -> bool:
         return (self.replaced_on is None or self.replaced_on > day) and (

@@ -104,9 +104,9 @@ def exercise_day_plan(*, patient: Patient, day: datetime.date) -> DayPlan:
         .prefetch_related(
             Prefetch(
                 "items",
-                queryset=AssignmentItem.objects.select_related("library_item").order_by(
-                    "order", "id"
-                ),
+                queryset=AssignmentItem.objects.select_related(
+                    "library_item", "own_exercise"
+                ).order_by("order", "id"),
             )
         )
     )

@@ -72,7 +72,7 @@ def suggestions_for(patient):
     return progression_suggestions(patient_ids=[patient.pk], today=TODAY).get(patient.pk, [])
 
 
-# --- thresholds --------------------------------------------------------------------------------
+# --- thresholds ------------------------------------------------------------
 
 
 def test_too_easy_twice_in_14_days_suggests_the_harder_variant(record, program, chain):
@@ -138,7 +138,7 @@ def test_an_ended_program_suggests_nothing(record, program, chain):
     assert suggestions_for(record) == []
 
 
-# --- applying a change ---------------------------------------------------------------------------
+# --- applying a change ------------------------------------------------------------
 
 
 def test_making_it_harder_replaces_the_copy_and_keeps_the_old_one_with_its_logs(
@@ -228,7 +228,7 @@ def test_an_unchanged_library_item_offers_no_update(record, program, chain, clin
         assignment_item_change(item=item, change="updated", by=clinician, today=TODAY)
 
 
-# --- the pages -----------------------------------------------------------------------------------
+# --- the pages ------------------------------------------------------------
 
 
 def change_url(item) -> str:
