@@ -11,9 +11,11 @@ import logging
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from users import once
 from users.access import clinician_required
 
 from . import services
@@ -45,9 +47,11 @@ def exercise_new(request: HttpRequest) -> HttpResponse:
     form = OwnExerciseForm(request.POST or None, request.FILES or None, instance=exercise)
     if request.method == "POST":
         if form.is_valid():
+            if repeat := once.repeat_of(request, fallback=reverse("programs:exercise_list")):
+                return repeat
             form.save()
             messages.success(request, _("Saved %(name)s.") % {"name": exercise.name})
-            return redirect(exercise)
+            return once.remember(request, redirect(exercise))
         logger.info(
             "own exercise not created: owner=%s fields=%s", request.user.pk, sorted(form.errors)
         )

@@ -146,6 +146,17 @@ def test_an_upload_that_is_not_what_it_claims_is_refused_and_nothing_saved(
     assert f"owner={clinician.pk}" in caplog.text
 
 
+def test_a_double_submit_creates_one_exercise(client, clinician):
+    client.force_login(clinician)
+    data = exercise_data(once="0123456789abcdef0123456789abcdef")
+
+    first = client.post(NEW_URL, data)
+    second = client.post(NEW_URL, data)
+
+    assert OwnExercise.objects.count() == 1
+    assert second["Location"] == first["Location"]
+
+
 def test_a_picture_without_a_description_is_refused(client, clinician):
     client.force_login(clinician)
     picture = SimpleUploadedFile("heel.png", png_bytes(), content_type="image/png")
