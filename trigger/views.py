@@ -80,7 +80,12 @@ def _muscle_with_content(slug: str) -> Muscle:
         Prefetch(
             "modules",
             queryset=Module.objects.order_by(*ordered).prefetch_related(
-                Prefetch("items", queryset=ModuleItem.objects.order_by(*ordered))
+                Prefetch(
+                    "items",
+                    queryset=ModuleItem.objects.select_related(
+                        "harder_variant", "easier_variant"
+                    ).order_by(*ordered),
+                )
             ),
         ),
         Prefetch("sources", queryset=Source.objects.order_by(*ordered)),

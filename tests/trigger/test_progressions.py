@@ -188,3 +188,16 @@ def test_a_progression_that_loops_is_refused(db):
 
     with pytest.raises(ValidationError, match="loop"):
         second.full_clean()
+
+
+def test_the_muscle_page_shows_the_progression_and_the_variants_source(
+    client, clinician, gastrocnemius
+):
+    client.force_login(clinician)
+
+    html = client.get(gastrocnemius.get_absolute_url()).content.decode()
+
+    one_leg = _item(gastrocnemius, "Calf Raises on One Leg")
+    assert f'Harder variant: <a href="#item-{one_leg.pk}">Calf Raises on One Leg</a>' in html
+    assert "Progresses from:" in html
+    assert "Not in the source document — an editable default; source: Dr C. Grant" in html
