@@ -107,9 +107,11 @@ def test_an_editor_sees_every_library_model_in_the_admin_index(client, editor):
 
     assert response.status_code == 200
     apps = {app["app_label"]: app for app in response.context["app_list"]}
-    assert set(apps) == {"trigger"}
+    # Besides the library: clinicians' own exercises, to review and promote into it.
+    assert set(apps) == {"trigger", "programs"}
     listed = {model["object_name"] for model in apps["trigger"]["models"]}
     assert listed == {model.__name__ for model in LIBRARY_MODELS}
+    assert [model["object_name"] for model in apps["programs"]["models"]] == ["OwnExercise"]
 
 
 @pytest.mark.parametrize("model", LIBRARY_MODELS, ids=lambda m: m.__name__)
