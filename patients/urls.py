@@ -8,6 +8,7 @@ from .views import (
     invitations,
     me,
     pain,
+    progressions,
     pwa,
     reminders,
     rights,
@@ -49,6 +50,11 @@ clinic_patterns = [
         "assignment-items/<int:pk>/edit/",
         clinic.assignment_item_edit,
         name="assignment_item_edit",
+    ),
+    path(
+        "assignment-items/<int:pk>/change/",
+        progressions.assignment_item_change,
+        name="assignment_item_change",
     ),
 ]
 

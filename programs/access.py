@@ -2,7 +2,7 @@
 
 from django.http import Http404
 
-from .models import Program, ProgramItem
+from .models import OwnExercise, Program, ProgramItem
 
 
 def get_program_for_user(user, pk: int, *, write: bool = False) -> Program:
@@ -25,4 +25,16 @@ def get_program_item_for_user(user, pk: int) -> ProgramItem:
             pk=pk, program__owner=user
         )
     except ProgramItem.DoesNotExist:
+        raise Http404 from None
+
+
+def get_own_exercise_for_user(user, pk: int, *, write: bool = False) -> OwnExercise:
+    """A clinician's own exercise, or one shared in their practice (read-only); with
+    ``write``, only their own. Anything else is a 404."""
+    queryset = (
+        OwnExercise.objects.editable_by(user) if write else OwnExercise.objects.visible_to(user)
+    )
+    try:
+        return queryset.select_related("owner").get(pk=pk)
+    except OwnExercise.DoesNotExist:
         raise Http404 from None

@@ -4,13 +4,19 @@ A program knows no patient: assigning one (patients/) makes the patient's own co
 """
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from trigger.dosage import dosage_in_words
-from trigger.models import ModuleItem, Muscle, illustration_static_path
+from trigger.models import (
+    ModuleItem,
+    Muscle,
+    illustration_static_path,
+    validate_image_size,
+    validate_video_size,
+)
 
 from . import weekdays
 
@@ -172,12 +178,110 @@ def dosage_constraints(prefix: str) -> list[models.CheckConstraint]:
     ]
 
 
+class OwnExerciseQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "OwnExerciseQuerySet":
+        """A clinician's own exercises and those their practice's clinicians share."""
+        shared = models.Q(
+            shared_with_practice=True,
+            owner__practice__isnull=False,
+            owner__practice=user.practice_id,
+        )
+        return self.filter(models.Q(owner=user) | shared)
+
+    def editable_by(self, user) -> "OwnExerciseQuerySet":
+        return self.filter(owner=user)
+
+
+class OwnExercise(Dosage):
+    """An exercise a clinician wrote: used in programs like a library item, never part of
+    the reviewed library (an editor may promote one into it, see programs/admin.py).
+
+    The image and video have the library's names (``image``, ``image_alt``, ``video``,
+    ``video_description``), so one template shows either; their content is checked on
+    upload (programs.forms.OwnExerciseForm)."""
+
+    KIND = "own"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="own_exercises",
+        verbose_name=_("clinician"),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    instructions = models.TextField(_("steps"), max_length=5000)
+    source = models.CharField(
+        _("where it comes from"),
+        max_length=300,
+        help_text=_("A book, a course, a colleague, your own practice: who can vouch for it."),
+    )
+    image = models.ImageField(
+        _("picture"),
+        upload_to="own/images/",
+        blank=True,
+        validators=[FileExtensionValidator(["jpg", "jpeg", "png", "webp"]), validate_image_size],
+    )
+    image_alt = models.CharField(_("picture description (alt text)"), max_length=300, blank=True)
+    video = models.FileField(
+        _("video"),
+        upload_to="own/videos/",
+        blank=True,
+        validators=[FileExtensionValidator(["mp4", "webm"]), validate_video_size],
+    )
+    video_description = models.CharField(_("video description"), max_length=300, blank=True)
+    shared_with_practice = models.BooleanField(
+        _("shared with my practice"),
+        default=False,
+        help_text=_("Other clinicians of your practice can use it (read-only)."),
+    )
+    promoted_to = models.ForeignKey(
+        ModuleItem,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("promoted into the library as"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OwnExerciseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("own exercise")
+        verbose_name_plural = _("own exercises")
+        constraints = dosage_constraints("programs_ownexercise")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("programs:exercise_detail", kwargs={"pk": self.pk})
+
+
+def copied_item_constraints(prefix: str) -> list[models.CheckConstraint]:
+    """An item comes from the library or from a clinician's own exercise, never both."""
+    return [
+        *dosage_constraints(prefix),
+        models.CheckConstraint(
+            condition=models.Q(library_item__isnull=True) | models.Q(own_exercise__isnull=True),
+            name=f"{prefix}_one_origin",
+        ),
+    ]
+
+
 class CopiedItem(Dosage):
     """An exercise as copied from the library, with its dosage: the common part of a
     program's item and a patient's assigned item (each copy is independent)."""
 
     library_item = models.ForeignKey(
         ModuleItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The library item's version that was copied (its updated_at then).
+    library_updated_at = models.DateTimeField(null=True, blank=True)
+    own_exercise = models.ForeignKey(
+        OwnExercise, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     module_kind = models.CharField(_("kind"), max_length=20, blank=True)
     name = models.CharField(_("name"), max_length=200)
@@ -194,6 +298,8 @@ class CopiedItem(Dosage):
 
     COPIED_FIELDS = (
         "library_item_id",
+        "library_updated_at",
+        "own_exercise_id",
         "module_kind",
         "name",
         "instructions",
@@ -226,6 +332,25 @@ class CopiedItem(Dosage):
         return not self.is_advice
 
     @property
+    def is_own(self) -> bool:
+        """A clinician's own exercise (kept when the exercise itself is deleted)."""
+        return self.module_kind == OwnExercise.KIND
+
+    @property
+    def media(self):
+        """Where the picture and video come from: the library item or the own exercise."""
+        return self.own_exercise if self.is_own else self.library_item
+
+    @property
+    def is_outdated(self) -> bool:
+        """The library item changed after it was copied here."""
+        return bool(
+            self.library_item
+            and self.library_updated_at
+            and self.library_item.updated_at > self.library_updated_at
+        )
+
+    @property
     def name_is_instructions(self) -> bool:
         """A library bullet named after its own text would otherwise read twice."""
         return (
@@ -241,19 +366,9 @@ class ProgramItem(CopiedItem):
     """
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="items")
-    library_updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["order", "id"]
         verbose_name = _("program item")
         verbose_name_plural = _("program items")
-        constraints = dosage_constraints("programs_programitem")
-
-    @property
-    def is_outdated(self) -> bool:
-        """The library item changed after it was copied here."""
-        return bool(
-            self.library_item
-            and self.library_updated_at
-            and self.library_item.updated_at > self.library_updated_at
-        )
+        constraints = copied_item_constraints("programs_programitem")

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from trigger.models import Module, ModuleItem, Muscle
 
 from . import weekdays
-from .models import Program, ProgramItem
+from .models import OwnExercise, Program, ProgramItem
 
 # The order of a muscle's starter program: stretch, then strengthen, then advice.
 STARTER_ORDER = [
@@ -49,6 +49,11 @@ def _copy_of(library_item: ModuleItem) -> dict:
         "illustration_alt": library_item.illustration_alt,
         **_library_dosage(library_item),
     }
+
+
+def library_item_copy(library_item: ModuleItem) -> dict:
+    """What a copy of a library item is made of: its name, instructions and dosage now."""
+    return _copy_of(library_item)
 
 
 def home_items() -> QuerySet[ModuleItem]:
@@ -91,6 +96,68 @@ def starter_title(*, muscle: Muscle, for_name: str = "") -> str:
     return _("%(muscle)s starter") % {"muscle": muscle.name}
 
 
+def own_exercise_copy(exercise: OwnExercise) -> dict:
+    """What a copy of a clinician's own exercise is made of."""
+    return {
+        "own_exercise": exercise,
+        "module_kind": OwnExercise.KIND,
+        "name": exercise.name,
+        "instructions": exercise.instructions,
+        **{field: getattr(exercise, field) for field in OwnExercise.DOSAGE_FIELDS},
+    }
+
+
+@transaction.atomic
+def program_add_own_exercise(*, program: Program, exercise: OwnExercise) -> ProgramItem:
+    """Copy a clinician's own exercise (theirs, or shared in their practice) into the
+    program, at the end. The caller checks the clinician may see it."""
+    Program.objects.select_for_update().filter(pk=program.pk).first()
+    last = program.items.aggregate(last=Max("order"))["last"]
+    item = ProgramItem.objects.create(
+        program=program, order=(last + 1) if last is not None else 0, **own_exercise_copy(exercise)
+    )
+    program.save(update_fields=["updated_at"])
+    return item
+
+
+@transaction.atomic
+def own_exercise_promote(*, exercise: OwnExercise, module: Module) -> ModuleItem:
+    """Make a library item of a clinician's exercise (an editor's decision), in a home
+    module; the clinician's note of where it comes from becomes the item's source."""
+    if module.setting != Module.Setting.HOME:
+        raise ValidationError(
+            _("Choose a home module: a clinic-only module cannot hold a home exercise."),
+            code="clinic_only",
+        )
+    last = module.items.aggregate(last=Max("order"))["last"]
+    days = exercise.days_per_week
+    item = ModuleItem.objects.create(
+        module=module,
+        name=exercise.name,
+        text=exercise.instructions,
+        instructions=exercise.instructions,
+        sets=exercise.sets,
+        reps=exercise.reps,
+        hold_seconds=exercise.hold_seconds,
+        rest_seconds=exercise.rest_seconds,
+        times_per_day=exercise.times_per_day,
+        days_per_week=days if days < 7 else None,
+        image=exercise.image.name if exercise.image else "",
+        image_alt=exercise.image_alt,
+        video=exercise.video.name if exercise.video else "",
+        video_description=exercise.video_description,
+        is_default_item=True,
+        item_source=(
+            _("A clinician's own exercise (%(who)s): %(source)s")
+            % {"who": exercise.owner.get_full_name() or exercise.owner, "source": exercise.source}
+        )[:300],
+        order=(last + 1) if last is not None else 0,
+    )
+    exercise.promoted_to = item
+    exercise.save(update_fields=["promoted_to", "updated_at"])
+    return item
+
+
 @transaction.atomic
 def program_create_from_muscle(*, owner, muscle: Muscle, title: str = "") -> Program:
     """A muscle's starter: its home items with their default dosage, in a sensible order.
@@ -102,6 +169,8 @@ def program_create_from_muscle(*, owner, muscle: Muscle, title: str = "") -> Pro
     items = list(
         home_items()
         .filter(module__muscle=muscle)
+        # A progression's harder variants are for later: the starter begins at the easiest.
+        .filter(easier_variant__isnull=True)
         .select_related("module")
         .order_by("module__order", "order")
     )
@@ -130,10 +199,7 @@ def program_clone(*, program: Program, owner, as_template: bool | None = None) -
         muscle=program.muscle,
     )
     ProgramItem.objects.bulk_create(
-        ProgramItem(
-            program=copy, library_updated_at=item.library_updated_at, **item.copied_fields()
-        )
-        for item in program.items.all()
+        ProgramItem(program=copy, **item.copied_fields()) for item in program.items.all()
     )
     return copy
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_own
 
 app_name = "programs"
 
@@ -19,4 +19,9 @@ urlpatterns = [
     path("<int:pk>/items/<int:item_pk>/refresh/", views.item_refresh, name="item_refresh"),
     path("<int:pk>/items/<int:item_pk>/move/", views.item_move, name="item_move"),
     path("<int:pk>/items/<int:item_pk>/remove/", views.item_remove, name="item_remove"),
+    path("<int:pk>/items/add-own/", views_own.item_add_own, name="item_add_own"),
+    path("exercises/", views_own.exercise_list, name="exercise_list"),
+    path("exercises/new/", views_own.exercise_new, name="exercise_new"),
+    path("exercises/<int:pk>/", views_own.exercise_detail, name="exercise_detail"),
+    path("exercises/<int:pk>/edit/", views_own.exercise_edit, name="exercise_edit"),
 ]

@@ -36,7 +36,7 @@ from .forms import (
     ProgramForm,
     ProgramItemForm,
 )
-from .models import Program, ProgramItem
+from .models import OwnExercise, Program, ProgramItem
 
 logger = logging.getLogger(__name__)
 
@@ -186,7 +186,7 @@ def _describe(item: ProgramItem, *, form: ProgramItemForm | None = None) -> Prog
 
 
 def _items(program: Program, *, bound: ProgramItemForm | None = None) -> list[ProgramItem]:
-    items = list(program.items.select_related("library_item"))
+    items = list(program.items.select_related("library_item", "own_exercise"))
     for item in items:
         _describe(item, form=bound if bound is not None and bound.instance.pk == item.pk else None)
     return items
@@ -226,6 +226,9 @@ def _render_builder(
     }
     if can_edit:
         context.update(_library_context(request))
+        context["own_exercises"] = OwnExercise.objects.visible_to(request.user).select_related(
+            "owner"
+        )
     return render(request, "programs/program_detail.html", context)
 
 
@@ -470,12 +473,15 @@ def item_remove(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 @require_GET
 def program_print(request: HttpRequest, pk: int) -> HttpResponse:
     program = get_program_for_user(request.user, pk)
-    items = [_describe_for_print(item) for item in program.items.select_related("library_item")]
+    items = [
+        _describe_for_print(item)
+        for item in program.items.select_related("library_item", "own_exercise")
+    ]
     return render(request, "programs/program_print.html", {"program": program, "items": items})
 
 
 def _describe_for_print(item: ProgramItem) -> ProgramItem:
-    library_item = item.library_item
-    item.library_image = library_item.image if library_item and library_item.image else None
-    item.library_image_alt = library_item.image_alt if item.library_image else ""
+    media = item.media  # the library item, or the clinician's own exercise
+    item.library_image = media.image if media and media.image else None
+    item.library_image_alt = media.image_alt if item.library_image else ""
     return item

@@ -192,6 +192,16 @@ ITEM_FIELDSETS = [
             ],
         },
     ),
+    (
+        _("Progression"),
+        {
+            "description": _(
+                "The harder variant a patient progresses to; the easier one is the exercise "
+                "that names this one as its harder variant."
+            ),
+            "fields": ["harder_variant", "is_default_item", "item_source"],
+        },
+    ),
 ]
 
 
@@ -210,6 +220,7 @@ class ModuleItemInline(admin.StackedInline):
     fieldsets = ITEM_FIELDSETS
     ordering = ["order", "id"]
     show_change_link = True
+    autocomplete_fields = ["harder_variant"]
 
 
 @admin.register(Module)
@@ -241,7 +252,7 @@ class ModuleItemAdmin(LibraryAdmin):
     list_select_related = ["module__muscle"]
     search_fields = ["name", "text", "instructions", "module__name", "module__muscle__name"]
     ordering = ["module__muscle__name", "module__order", "order", "id"]
-    autocomplete_fields = ["module"]
+    autocomplete_fields = ["module", "harder_variant"]
     readonly_fields = ["audit_history"]
     fieldsets = [
         (None, {"fields": ["module", "audit_history"]}),

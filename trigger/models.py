@@ -366,6 +366,22 @@ class ModuleItem(OrderedItem):
         ],
     )
     video_description = models.CharField(_("video description"), max_length=300, blank=True)
+    # Progressions: the next harder variant of this exercise (its easier one is the reverse,
+    # ``easier_variant``), so a chain reads both legs -> one leg -> on a step.
+    harder_variant = models.OneToOneField(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="easier_variant",
+        verbose_name=_("harder variant"),
+        help_text=_("The exercise a patient progresses to when this one becomes too easy."),
+    )
+    # An item the source document does not have (a variant added as an editable default).
+    is_default_item = models.BooleanField(
+        _("not in the source document (an editable default)"), default=False
+    )
+    item_source = models.CharField(_("source of this item"), max_length=300, blank=True)
 
     class Meta(OrderedItem.Meta):
         verbose_name = _("module item")
@@ -397,6 +413,10 @@ class ModuleItem(OrderedItem):
                 | models.Q(days_per_week__gte=1, days_per_week__lte=7),
                 name="trigger_moduleitem_days_per_week_range",
             ),
+            models.CheckConstraint(
+                condition=~models.Q(harder_variant=models.F("pk")),
+                name="trigger_moduleitem_harder_not_self",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -423,6 +443,35 @@ class ModuleItem(OrderedItem):
             raise ValidationError(
                 {"illustration_alt": _("Describe the illustration for people who cannot see it.")}
             )
+        if self.is_default_item and not self.item_source:
+            raise ValidationError({"item_source": _("Cite the source of this item.")})
+        self._clean_harder_variant()
+
+    def _clean_harder_variant(self) -> None:
+        """A harder variant is another home exercise, and the chain never loops."""
+        variant = self.harder_variant
+        if variant is None:
+            return
+        if self.pk and variant.pk == self.pk:
+            raise ValidationError(
+                {"harder_variant": _("An exercise cannot be its own harder variant.")}
+            )
+        seen = {self.pk}
+        while variant is not None:
+            if variant.pk in seen:
+                raise ValidationError(
+                    {"harder_variant": _("This would make the progression go round in a loop.")}
+                )
+            seen.add(variant.pk)
+            variant = variant.harder_variant
+
+    @property
+    def easier(self) -> "ModuleItem | None":
+        """The easier variant, if any (the reverse of ``harder_variant``)."""
+        try:
+            return self.easier_variant
+        except ModuleItem.DoesNotExist:
+            return None
 
     @property
     def step_texts(self) -> list[str]:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -129,6 +130,16 @@ def muscle_content_fingerprint(muscle: Muscle) -> str:
         .values_list("item_id", "order", "text"),
         muscle.sources.order_by(*by_pk).values_list("citation", "order"),
     ]
+    # Progressions and default items count only where some are set, so a library loaded
+    # before they existed keeps its fingerprint (a reload does not take it for edited).
+    progressions = list(
+        ModuleItem.objects.filter(module__muscle=muscle)
+        .filter(Q(harder_variant__isnull=False) | Q(is_default_item=True))
+        .order_by(*by_pk)
+        .values_list("pk", "harder_variant_id", "is_default_item", "item_source")
+    )
+    if progressions:
+        parts.append(progressions)
     digest = hashlib.sha256()
     for rows in parts:
         digest.update(json.dumps(list(rows), default=str).encode())
@@ -162,6 +173,7 @@ def library_load_documents(*, paths: list[Path], force: bool = False) -> list[Lo
         defaults_file = defaults_path(path)
         defaults = _read_toml(defaults_file)
         _check_defaults(defaults.get("item", []), document, defaults_file)
+        _check_variants(defaults.get("variant", []), document, defaults_file)
         checksum = hashlib.sha256(
             text.encode()
             + (defaults_file.read_bytes() if defaults_file.exists() else b"")
@@ -232,6 +244,46 @@ def _check_steps(entry: dict, where: str) -> None:
             raise ContentError(f"{where}: the illustration needs a description (alt text)")
 
 
+def _check_variants(entries: list[dict], document: MuscleDocument, path: Path) -> None:
+    """Every variant goes into a module of the document, progresses from an exercise named
+    before it, cites a source, has instructions, and its dosage is in range."""
+    section = document.section("corrective")
+    modules = {heading: bullets for heading, bullets in (section.modules if section else [])}
+    known = {(heading, _item_name(b)) for heading, bullets in modules.items() for b in bullets}
+    for entry in entries:
+        module, name = entry.get("module"), str(entry.get("name", "")).strip()
+        where = f"{path}: variant {module!r} / {name!r}"
+        if module not in modules:
+            raise ContentError(f"{where}: the document has no such module")
+        if not name or (module, name) in known:
+            raise ContentError(f"{where}: a variant needs a name of its own")
+        if (module, entry.get("easier")) not in known:
+            raise ContentError(
+                f"{where}: it must progress from an exercise of that module named before it"
+            )
+        if any(
+            other.get("easier") == entry.get("easier") and other is not entry
+            for other in entries
+            if other.get("module") == module
+        ):
+            raise ContentError(f"{where}: an exercise has one harder variant only")
+        if not str(entry.get("source", "")).strip():
+            raise ContentError(f"{where}: a variant must cite its source")
+        if not str(entry.get("instructions", "")).strip():
+            raise ContentError(f"{where}: a variant needs instructions")
+        for field in DOSAGE_FIELDS:
+            value = entry.get(field)
+            if value is None:
+                continue
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise ContentError(f"{where}: {field} must be a whole number")
+            try:
+                ModuleItem._meta.get_field(field).run_validators(value)
+            except ValidationError as error:
+                raise ContentError(f"{where}: {field}: {' '.join(error.messages)}") from error
+        known.add((module, name))
+
+
 def _load_one(
     *, document: MuscleDocument, checksum: str, defaults: dict, library: dict, force: bool
 ) -> LoadResult:
@@ -275,7 +327,7 @@ def _load_one(
     _replace_referrals(muscle, document, library.get("region", []))
     _replace_differentials(muscle, document, library.get("urgent", []))
     _replace_associations(muscle, document)
-    _replace_modules(muscle, document, defaults.get("item", []))
+    _replace_modules(muscle, document, defaults.get("item", []), defaults.get("variant", []))
     muscle.sources.all().delete()
     Source.objects.bulk_create(
         Source(muscle=muscle, citation=citation, order=index)
@@ -409,11 +461,18 @@ def _replace_associations(muscle: Muscle, document: MuscleDocument) -> None:
         )
 
 
-def _replace_modules(muscle: Muscle, document: MuscleDocument, defaults: list[dict]) -> None:
+def _replace_modules(
+    muscle: Muscle, document: MuscleDocument, defaults: list[dict], variants: list[dict]
+) -> None:
     """Modules and items are updated in place (matched by name), so programs that copied
-    an item keep their link to it; rows the document no longer has are removed."""
+    an item keep their link to it; rows the document no longer has are removed.
+
+    Variants (progressions the document does not name) follow their module's items, each
+    linked as the harder variant of the exercise it progresses from."""
     section = document.section("corrective")
     modules = section.modules if section else []
+    # The chain is rebuilt from the defaults: unlink first (each link is one-to-one).
+    ModuleItem.objects.filter(module__muscle=muscle).update(harder_variant=None)
     keep_modules = []
     for module_index, (heading, bullets) in enumerate(modules):
         kind, setting = _module_kind(heading)
@@ -455,5 +514,27 @@ def _replace_modules(muscle: Muscle, document: MuscleDocument, defaults: list[di
                 for index, text in enumerate(steps)
             )
             keep_items.append(item.pk)
+        by_name = {item.name: item for item in module.items.filter(pk__in=keep_items)}
+        for variant_index, entry in enumerate(v for v in variants if v["module"] == heading):
+            instructions = entry["instructions"].strip()
+            variant, _ = ModuleItem.objects.update_or_create(
+                module=module,
+                name=entry["name"],
+                defaults={
+                    "text": instructions,
+                    "instructions": instructions,
+                    "order": len(bullets) + variant_index,
+                    "is_default_item": True,
+                    "item_source": entry["source"],
+                    "dosage_is_default": True,
+                    "dosage_source": entry["source"],
+                    **{f: entry.get(f) for f in DOSAGE_FIELDS},
+                },
+            )
+            easier = by_name[entry["easier"]]
+            easier.harder_variant = variant
+            easier.save(update_fields=["harder_variant", "updated_at"])
+            by_name[variant.name] = variant
+            keep_items.append(variant.pk)
         module.items.exclude(pk__in=keep_items).delete()
     muscle.modules.exclude(pk__in=keep_modules).delete()

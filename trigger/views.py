@@ -82,7 +82,9 @@ def _muscle_with_content(slug: str) -> Muscle:
             queryset=Module.objects.order_by(*ordered).prefetch_related(
                 Prefetch(
                     "items",
-                    queryset=ModuleItem.objects.order_by(*ordered).prefetch_related("steps"),
+                    queryset=ModuleItem.objects.select_related("harder_variant", "easier_variant")
+                    .order_by(*ordered)
+                    .prefetch_related("steps"),
                 )
             ),
         ),

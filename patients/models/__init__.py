@@ -1,7 +1,7 @@
 """A person under care: the record, their assignments (own copies of programs) and schedules."""
 
 from .alerts import Alert
-from .assignment import Assignment, AssignmentItem, AssignmentQuerySet
+from .assignment import Assignment, AssignmentItem, AssignmentQuerySet, item_in_use_on
 from .invitations import Invitation
 from .logs import ExerciseLog, PainLog
 from .patient import Patient, PatientQuerySet
@@ -19,4 +19,5 @@ __all__ = [
     "Patient",
     "PatientQuerySet",
     "ReminderSchedule",
+    "item_in_use_on",
 ]

@@ -1,11 +1,13 @@
 """Assignments: the patient's own copy of a program."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from programs.models import CopiedItem, Program, dosage_constraints
+from programs.models import CopiedItem, Program, copied_item_constraints
 
 from .patient import Patient
 
@@ -78,18 +80,62 @@ class Assignment(models.Model):
         )
 
 
+def item_in_use_on(day: datetime.date, prefix: str = "") -> models.Q:
+    """Assigned items (reached through ``prefix``) the patient does on ``day``: not yet
+    replaced by a changed copy, and not a changed copy made after that day."""
+    return (
+        models.Q(**{f"{prefix}replaced_on__isnull": True})
+        | models.Q(**{f"{prefix}replaced_on__gt": day})
+    ) & (
+        models.Q(**{f"{prefix}changed_on__isnull": True})
+        | models.Q(**{f"{prefix}changed_on__lte": day})
+    )
+
+
 class AssignmentItem(CopiedItem):
-    """The patient's own copy of a program item."""
+    """The patient's own copy of a program item.
+
+    A clinician's change of exercise (a harder or easier variant, or the library's newer
+    version) never edits the copy in place: a new copy replaces it from that day on
+    (``replaced_by``, ``replaced_on``), so the logs of the old one still point to it and
+    the patient's story shows both. ``change`` says why the new copy was made; the patient
+    sees it as a note.
+    """
+
+    class Change(models.TextChoices):
+        HARDER = "harder", _("Your clinician made this exercise harder.")
+        EASIER = "easier", _("Your clinician made this exercise easier.")
+        UPDATED = "updated", _("Your clinician updated this exercise.")
 
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="items")
+    change = models.CharField(_("change"), max_length=10, choices=Change.choices, blank=True)
+    changed_on = models.DateField(_("in use from"), null=True, blank=True)
+    replaced_on = models.DateField(_("replaced on"), null=True, blank=True)
+    replaced_by = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replaces",
+        verbose_name=_("replaced by"),
+    )
 
     class Meta:
         ordering = ["order", "id"]
         verbose_name = _("assigned item")
         verbose_name_plural = _("assigned items")
-        constraints = dosage_constraints("patients_assignmentitem")
+        constraints = copied_item_constraints("patients_assignmentitem")
 
     def get_additional_data(self) -> dict:
         # Written on each audit entry of this row: the erasure finds the entries of the
         # patient's rows by it, even of rows deleted long before (patients/audit.py).
         return {"patient_id": self.assignment.patient_id}
+
+    def in_use_on(self, day: datetime.date) -> bool:
+        return (self.replaced_on is None or self.replaced_on > day) and (
+            self.changed_on is None or self.changed_on <= day
+        )
+
+    @property
+    def is_replaced(self) -> bool:
+        return self.replaced_on is not None

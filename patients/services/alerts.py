@@ -206,6 +206,8 @@ def _too_hard(scope: QuerySet[Patient], today: datetime.date) -> list[Finding]:
             patient__in=scope,
             difficulty=ExerciseLog.Difficulty.TOO_HARD,
             performed_on__range=(since, today),
+            # A replaced exercise (made easier) is no longer the patient's to do.
+            item__replaced_on__isnull=True,
         )
         .exclude(assignment__status=Assignment.Status.ENDED)
         .order_by()

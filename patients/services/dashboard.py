@@ -69,6 +69,7 @@ from ..models import (
     ExerciseLog,
     PainLog,
     Patient,
+    item_in_use_on,
 )
 from ..models.logs import pain_place
 
@@ -194,7 +195,9 @@ def sessions_prescribed_expression(days: list[datetime.date], patient: str = "pk
     per_day = [
         Case(
             When(
-                _current_on(day, "assignment__") & Q(_due_on(day, "weekdays")),
+                _current_on(day, "assignment__")
+                & item_in_use_on(day)
+                & Q(_due_on(day, "weekdays")),
                 then=F("times_per_day"),
             ),
             default=Value(0),
@@ -226,6 +229,7 @@ def sessions_logged_expression(days: list[datetime.date], patient: str = "pk") -
         [
             Q(performed_on=day)
             & _current_on(day, "assignment__")
+            & item_in_use_on(day, "item__")
             & Q(_due_on(day, "item__weekdays"))
             for day in days
         ],

@@ -114,9 +114,9 @@ def exercise_day_plan(*, patient: Patient, day: datetime.date) -> DayPlan:
         .prefetch_related(
             Prefetch(
                 "items",
-                queryset=AssignmentItem.objects.select_related("library_item").order_by(
-                    "order", "id"
-                ),
+                queryset=AssignmentItem.objects.select_related(
+                    "library_item", "own_exercise"
+                ).order_by("order", "id"),
             )
         )
     )
@@ -124,7 +124,9 @@ def exercise_day_plan(*, patient: Patient, day: datetime.date) -> DayPlan:
         assignment.pk: [
             item
             for item in assignment.items.all()
-            if not item.is_advice and weekdays.includes(item.weekdays, day.weekday())
+            if not item.is_advice
+            and weekdays.includes(item.weekdays, day.weekday())
+            and item.in_use_on(day)
         ]
         for assignment in assignments
     }

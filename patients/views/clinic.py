@@ -55,7 +55,7 @@ from ..forms import (
 from ..models import Alert, Assignment, Patient
 from ..reminders import send_test_reminder
 from ..services import alerts as alert_services
-from ..services import dashboard
+from ..services import dashboard, progressions
 from ..services import hold as hold_services
 from ..services import story as story_services
 from ..services.next_step import patient_next_step
@@ -88,6 +88,9 @@ def clinic(request: HttpRequest) -> HttpResponse:
     rows = dashboard.dashboard_rows(patient_ids=list(page.object_list), today=today)
     # The audit trail gets one read entry per patient shown (patients/audit.py).
     patients_shown(request, list(page.object_list))
+    suggestions = progressions.progression_suggestions(
+        patient_ids=list(page.object_list), today=today
+    )
     return render(
         request,
         "patients/patient_list.html",
@@ -98,6 +101,9 @@ def clinic(request: HttpRequest) -> HttpResponse:
             "show": show,
             "show_choices": dashboard.Show.CHOICES,
             "today": today,
+            "suggestions": [
+                suggestion for row in rows for suggestion in suggestions.get(row.patient.pk, [])
+            ],
         },
     )
 
@@ -171,6 +177,9 @@ def _story(
             "chart": chart,
             "period": period,
             "periods": list(STORY_PERIOD_LABELS.items()),
+            "suggestions": progressions.progression_suggestions(
+                patient_ids=[patient.pk], today=patient.local_today()
+            ).get(patient.pk, []),
         },
     )
 
@@ -441,7 +450,7 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "assignment": assignment,
             "patient": assignment.patient,
             "next_step": patient_next_step(patient=assignment.patient),
-            "items": list(assignment.items.all()),
+            "items": list(assignment.items.select_related("library_item", "replaced_by")),
             "schedules": assignment.reminder_schedules.all(),
         },
     )

@@ -32,7 +32,7 @@ from patients.models import (
 )
 from patients.reminders import stop_token
 from patients.services.invitations import token_hash
-from programs.models import Program, ProgramItem
+from programs.models import OwnExercise, Program, ProgramItem
 from tests import factories
 from trigger.models import Muscle
 from users.models import User
@@ -56,6 +56,7 @@ class Side:
     invitation_token: str
     stop_token: str
     media_path: str  # a library image's path under MEDIA_ROOT
+    own_exercise: OwnExercise
 
 
 def build_side(clinician: User, patient_user: User, *, muscle: Muscle) -> Side:
@@ -130,6 +131,9 @@ def build_side(clinician: User, patient_user: User, *, muscle: Muscle) -> Side:
         invitation_token=token,
         stop_token=stop_token(patient),
         media_path=_library_image(),
+        own_exercise=OwnExercise.objects.create(
+            owner=clinician, name="Seated heel raises", instructions="Lift.", source="Handout"
+        ),
     )
 
 
@@ -193,4 +197,7 @@ def snapshot(side: Side) -> dict[str, list[dict]]:
         "alerts": list(Alert.objects.filter(patient=patient).order_by("pk").values()),
         "deliveries": list(Delivery.objects.filter(patient=patient).order_by("pk").values()),
         "invitations": list(Invitation.objects.filter(patient=patient).order_by("pk").values()),
+        "own_exercises": list(
+            OwnExercise.objects.filter(owner=side.clinician).order_by("pk").values()
+        ),
     }

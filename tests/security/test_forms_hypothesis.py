@@ -37,7 +37,7 @@ from patients.models import (
     Patient,
     ReminderSchedule,
 )
-from programs.models import Program, ProgramItem
+from programs.models import OwnExercise, Program, ProgramItem
 from tests import factories
 from tests.security.conftest import build_side
 from users.audit import AuthEvent
@@ -146,6 +146,7 @@ COUNTED = [
     Alert,
     Invitation,
     Delivery,
+    OwnExercise,
 ]
 
 
@@ -478,6 +479,43 @@ class TestProgramForms(FormCase):
             item.refresh_from_db()
             assert item.times_per_day in range(1, 7)
             no_nul(item)
+
+    @FAST
+    @given(
+        edit=st.booleans(),
+        data=form_data(
+            name=TEXT,
+            instructions=TEXT,
+            source=TEXT,
+            sets=NUMBER,
+            reps=NUMBER,
+            hold_seconds=NUMBER,
+            rest_seconds=NUMBER,
+            times_per_day=NUMBER,
+            weekdays=st.one_of(st.lists(st.sampled_from("0123456"), max_size=7), NUMBER),
+            image_alt=TEXT,
+            video_description=TEXT,
+            shared_with_practice=TEXT,
+        ),
+    )
+    def test_own_exercise_create_and_edit(self, edit, data):
+        exercise = self.side.own_exercise
+        self.as_user(self.side.clinician)
+        before, snapshot = counts(), row(exercise)
+        if edit:
+            url = reverse("programs:exercise_edit", kwargs={"pk": exercise.pk})
+        else:
+            url = reverse("programs:exercise_new")
+
+        response = self.client.post(url, data)
+
+        self.check_page(response)
+        if not self.refused_saves_nothing(response, before, (exercise, snapshot)):
+            saved = OwnExercise.objects.latest("updated_at")
+            assert saved.owner == self.side.clinician
+            assert saved.name.strip() and saved.instructions.strip() and saved.source.strip()
+            assert saved.times_per_day in range(1, 7)
+            no_nul(saved)
 
     @FAST
     @given(q=TEXT, muscle=NUMBER, kind=TEXT, region=NUMBER, page=NUMBER, tab=TEXT)

@@ -140,6 +140,12 @@ EXPECTATIONS: dict[str, Rule] = {
     "programs:item_refresh": owned("clinician", post_only=True),
     "programs:item_move": owned("clinician", post_only=True),
     "programs:item_remove": owned("clinician", post_only=True),
+    "programs:item_add_own": owned("clinician", post_only=True),
+    # A clinician's own exercises (a private one here: a colleague would get 404 too).
+    "programs:exercise_list": role("clinician"),
+    "programs:exercise_new": role("clinician", mutating=True),
+    "programs:exercise_detail": owned("clinician"),
+    "programs:exercise_edit": owned("clinician", mutating=True),
     # --- The clinic: clinicians, own patients only ----------------------------------------
     "patients:clinic": role("clinician"),
     "patients:patient_create": role("clinician", mutating=True),
@@ -160,6 +166,7 @@ EXPECTATIONS: dict[str, Rule] = {
     "patients:assignment_edit": owned("clinician", mutating=True),
     "patients:assignment_status": owned("clinician", mutating=True),
     "patients:assignment_item_edit": owned("clinician", mutating=True),
+    "patients:assignment_item_change": owned("clinician", mutating=True),
     # Erasure: the patient's clinician, or any administrator.
     "patients:patient_erase": owned(
         "clinician", "admin", owners=(OTHER_CLINICIAN, ADMIN), mutating=True
@@ -221,8 +228,10 @@ def url_kwargs(name: str, params: list[str], side: Side) -> dict:
     """The arguments of ``name``, taken from ``side``'s objects."""
     pk_of = {
         "programs:": side.program.pk,
+        "programs:exercise_": side.own_exercise.pk,
         "patients:alert_acknowledge": side.alert.pk,
         "patients:assignment_item_edit": side.assignment_item.pk,
+        "patients:assignment_item_change": side.assignment_item.pk,
         "patients:assignment_": side.assignment.pk,
         "patients:exercise_log_undo": side.exercise_log.pk,
         "patients:exercise_log_feedback": side.exercise_log.pk,

@@ -108,9 +108,11 @@ def test_an_editor_sees_every_library_model_in_the_admin_index(client, editor):
 
     assert response.status_code == 200
     apps = {app["app_label"]: app for app in response.context["app_list"]}
-    assert set(apps) == {"trigger"}
+    # Besides the library: clinicians' own exercises, to review and promote into it.
+    assert set(apps) == {"trigger", "programs"}
     listed = {model["object_name"] for model in apps["trigger"]["models"]}
     assert listed == {model.__name__ for model in LIBRARY_MODELS}
+    assert [model["object_name"] for model in apps["programs"]["models"]] == ["OwnExercise"]
 
 
 @pytest.mark.parametrize("model", LIBRARY_MODELS, ids=lambda m: m.__name__)
@@ -582,3 +584,32 @@ def test_an_unknown_illustration_name_is_refused(client, editor, gastrocnemius):
     assert response.status_code == 200
     assert "No illustration of that name ships with the project." in response.content.decode()
     assert ModuleItem.objects.get(pk=item.pk).illustration == "calf-raises"
+
+
+# --- Progressions ---------------------------------------------------------------------------
+
+
+def test_an_editor_can_set_an_exercises_harder_variant(client, editor):
+    item = ModuleItemFactory(name="Calf Raises")
+    harder = ModuleItemFactory(module=item.module, name="Calf Raises on One Leg")
+    client.force_login(editor)
+
+    response = _post_item(client, item, harder_variant=str(harder.pk))
+
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.harder_variant == harder
+    assert ModuleItem.objects.get(pk=harder.pk).easier == item
+
+
+def test_a_progression_that_loops_is_refused_in_the_admin(client, editor):
+    item = ModuleItemFactory()
+    harder = ModuleItemFactory(module=item.module, harder_variant=item)
+    client.force_login(editor)
+
+    response = _post_item(client, item, harder_variant=str(harder.pk))
+
+    assert response.status_code == 200
+    assert "harder_variant" in response.context["adminform"].form.errors
+    item.refresh_from_db()
+    assert item.harder_variant is None
