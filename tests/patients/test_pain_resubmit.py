@@ -26,7 +26,13 @@ def patient_client(client, clinician, patient_user):
 def red_flag_post(client, token):
     return client.post(
         PAIN_URL,
-        {"score": "7", "calf_swollen_warm_red": "True", "chest_symptoms": "False", "once": token},
+        {
+            "score": "7",
+            "calf_swollen_warm_red": "True",
+            "chest_symptoms": "False",
+            "recent_immobilisation": "False",
+            "once": token,
+        },
     )
 
 

@@ -273,7 +273,15 @@ def test_erasure_replaces_the_patients_name_snapshot_on_entries_they_wrote(clien
     first, last = user.first_name, user.last_name
     client.force_login(user)
     client.post(
-        reverse("patients:pain"), {"score": "3", "note": "fine"}, REMOTE_ADDR="198.51.100.7"
+        reverse("patients:pain"),
+        {
+            "score": "3",
+            "note": "fine",
+            "calf_swollen_warm_red": "False",
+            "chest_symptoms": "False",
+            "recent_immobilisation": "False",
+        },
+        REMOTE_ADDR="198.51.100.7",
     )
     assert LogEntry.objects.filter(additional_data__actor_username=user.username).exists()
     assert LogEntry.objects.filter(actor=user, remote_addr="198.51.100.7").exists()

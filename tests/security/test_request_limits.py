@@ -36,10 +36,17 @@ def test_a_body_over_the_limit_is_a_413_and_saves_nothing(client, theirs, small_
     assert [r.getMessage() for r in caplog.records if "over the limit" in r.getMessage()]
 
 
+SAFETY_NO = {
+    "calf_swollen_warm_red": "False",
+    "chest_symptoms": "False",
+    "recent_immobilisation": "False",
+}
+
+
 def test_a_body_within_the_limit_is_read_as_usual(client, theirs, small_limit):
     client.force_login(theirs.patient_user)
 
-    response = client.post(reverse("patients:pain"), {"score": "3", "note": "x" * 100})
+    response = client.post(reverse("patients:pain"), {"score": "3", "note": "x" * 100, **SAFETY_NO})
 
     assert response.status_code in (200, 302)
     assert PainLog.objects.filter(patient=theirs.patient, note="x" * 100).exists()
