@@ -10,7 +10,7 @@ the quoting of a comma-separated file and would start a new cell there. The pati
 download (patients.services.rights) uses the same function.
 
 FHIR: a Bundle of type "collection" holding the Patient, each pain score as an Observation
-coded LOINC 72514-3 (shared/CLINICAL.md, exports) and each program as a CarePlan. Entries
+coded LOINC 72514-3 (docs/clinical.md, exports) and each program as a CarePlan. Entries
 are linked by ``urn:uuid:`` full URLs that are stable for a given site and record, so a
 second export of the same record names the same resources.
 """

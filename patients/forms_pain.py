@@ -16,7 +16,7 @@ SCORE_MESSAGE = _("Choose a number from 0 to 10.")
 OTHER = "other"
 YES_NO = [("True", _("Yes")), ("False", _("No"))]
 
-# The safety screen, worded from shared/CLINICAL.md ("Red flags in a painful calf").
+# The safety screen, worded from docs/clinical.md ("Red flags in a painful calf").
 SAFETY_QUESTIONS = {
     "calf_swollen_warm_red": _("Is one calf newly swollen, warm or red?"),
     "chest_symptoms": _(

@@ -1,6 +1,6 @@
 """Reminders: schedules as data, a dispatcher that claims due rows, idempotent sends.
 
-The flow (DESIGN.md, "The flow of data" 4):
+The flow (docs/architecture.md, "The reminder pipeline"):
 
 1. Each ReminderSchedule row carries ``next_due_at`` (UTC), computed in the patient's zone.
 2. ``reminders_dispatch`` (beat, every minute) selects due rows through that index and

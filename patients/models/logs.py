@@ -126,7 +126,7 @@ class PainLog(models.Model):
     note = models.TextField(_("note"), max_length=1000, blank=True)
     recorded_for = models.DateTimeField(_("when the pain was"))
     is_late = models.BooleanField(_("added later"), default=False)
-    # The safety screen (CLINICAL.md, red flags in a painful calf).
+    # The safety screen (docs/clinical.md, red flags in a painful calf).
     calf_swollen_warm_red = models.BooleanField(
         _("one calf newly swollen, warm or red"), null=True, blank=True
     )

@@ -1,4 +1,4 @@
-"""Logic across patient models, one module per entity (CONVENTIONS.md: services).
+"""Logic across patient models, one module per entity (docs/architecture.md).
 
 The names most views need are re-exported here.
 """

@@ -1,6 +1,6 @@
 """The clinician's dashboard (who needs attention) and one patient's story over time.
 
-The figures and their definitions (shared/CLINICAL.md):
+The figures and their definitions (docs/clinical.md):
 
 - **Adherence** is self-reported: sessions logged as *done* ÷ sessions prescribed over the
   seven complete days before today (today is still under way, so it would drag every
@@ -12,10 +12,9 @@ The figures and their definitions (shared/CLINICAL.md):
   figure never passes 100%. Paused and ended programs count for nothing (the database
   keeps no history of when a program was paused). Advice items (footwear, posture) are
   tips, not exercises: they are never prescribed as sessions nor counted.
-- **Baseline** is the mean of the first three pain logs of the program (CLINICAL.md: "the
-  mean of the patient's first three logs of the program"). The issue says "their first
-  week"; CLINICAL.md is the clinical source and a fixed number of logs makes patients
-  comparable however often they log. Fewer than three logs: no baseline yet. It is
+- **Baseline** is the mean of the first three pain logs of the program (docs/clinical.md),
+  not "the first week": a fixed number of logs makes patients comparable however often
+  they log. Fewer than three logs: no baseline yet. It is
   computed in the database from the logs on every request (three index probes), so a
   late log or an undone one is always taken into account.
 - **Current pain** is the mean of the scores recorded in the last seven days, today

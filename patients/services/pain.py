@@ -1,4 +1,4 @@
-"""Pain logs and the safety screen that comes with each (shared/CLINICAL.md, red flags).
+"""Pain logs and the safety screen that comes with each (docs/clinical.md, red flags).
 
 A "yes" to any safety question never stops the log being saved: in the same transaction it
 raises an urgent alert for their clinician and puts the exercises on hold (services.hold).

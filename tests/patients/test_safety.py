@@ -1,4 +1,4 @@
-"""The safety screen with each pain log (shared/CLINICAL.md, red flags in a painful calf).
+"""The safety screen with each pain log (docs/clinical.md, red flags in a painful calf).
 
 A "yes" shows urgent advice first, pauses the exercise reminders (not the pain check-ins),
 raises an urgent alert and is kept with the log; it never blocks the log. All "no" answers
