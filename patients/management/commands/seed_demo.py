@@ -493,7 +493,7 @@ class Command(BaseCommand):
         ]
         if len(others) <= LISTED_PATIENTS_MAX:
             for username, clinician in others:
-                self.stdout.write(f"  {username:<18} {'patient of ' + clinician:<16} /me/")
+                self.stdout.write(f"  {username:<18} {'patient':<16} /me/      ({clinician})")
         else:
             self.stdout.write(
                 f"  and {len(others)} more patients, demo.c<clinician>.patient<n> "
