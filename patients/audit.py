@@ -148,6 +148,7 @@ NOT_A_READ: dict[str, str] = {
     "patients:assignment_status": "POST only, answered by a redirect",
     "patients:patient_unlock": "POST only, answered by a redirect to the patient's page",
     "patients:patient_resume_exercises": "POST only, answered by a redirect to the patient's page",
+    "patients:assignment_item_change": "POST only, answered by a redirect",
     "patients:program_assign": "picks one of the clinician's patients by name: no record shown",
 }
 

@@ -271,6 +271,7 @@ def _check_variants(entries: list[dict], document: MuscleDocument, path: Path) -
             raise ContentError(f"{where}: a variant must cite its source")
         if not str(entry.get("instructions", "")).strip():
             raise ContentError(f"{where}: a variant needs instructions")
+        _check_steps(entry, where)
         for field in DOSAGE_FIELDS:
             value = entry.get(field)
             if value is None:
@@ -529,7 +530,17 @@ def _replace_modules(
                     "dosage_is_default": True,
                     "dosage_source": entry["source"],
                     **{f: entry.get(f) for f in DOSAGE_FIELDS},
+                    "stop_if": entry.get("stop_if", ""),
+                    "steps_are_default": bool(entry.get("steps")),
+                    "steps_source": entry.get("steps_source", "") if entry.get("steps") else "",
+                    "illustration": entry.get("illustration", ""),
+                    "illustration_alt": entry.get("illustration_alt", ""),
                 },
+            )
+            variant.steps.all().delete()
+            ModuleItemStep.objects.bulk_create(
+                ModuleItemStep(item=variant, order=index, text=text.strip())
+                for index, text in enumerate(entry.get("steps", []))
             )
             easier = by_name[entry["easier"]]
             easier.harder_variant = variant

@@ -226,8 +226,12 @@ def test_the_skip_link_leads_to_the_library_search_and_drag_and_drop_reorders(
     assert urlsplit(page.url).fragment == "library-search"
 
     ids = [item.pk for item in program.items.order_by("order", "id")]
+    # Onto the lower half of the next card: the first exercise goes after it. (Cards hold a
+    # picture, so the one after next may be below the fold.)
+    target = page.locator(f"#item-{ids[1]}")
+    box = target.bounding_box()
     page.locator(f"#item-{ids[0]} h3").drag_to(
-        page.locator(f"#item-{ids[2]}"), target_position={"x": 40, "y": 60}
+        target, target_position={"x": 40, "y": box["height"] - 10}
     )
     wait_until(page, f"document.querySelectorAll('#items > li')[0].id === 'item-{ids[1]}'")
     expect(page.locator("#builder-status")).to_contain_text("moved to position")

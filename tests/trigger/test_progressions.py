@@ -66,15 +66,19 @@ def test_the_variants_are_home_items_marked_as_defaults_with_their_source(gastro
         variant.full_clean()
 
 
-def test_the_variants_instructions_teach_the_movement(gastrocnemius):
+def test_the_variants_steps_teach_the_movement(gastrocnemius):
     one_leg = _item(gastrocnemius, "Calf Raises on One Leg")
     step = _item(gastrocnemius, "Calf Raises on a Step")
+    one_leg_steps, step_steps = " ".join(one_leg.step_texts), " ".join(step.step_texts)
 
-    assert "balance only" in one_leg.instructions
-    assert "one foot off the floor" in one_leg.instructions
-    assert "about 3 seconds" in one_leg.instructions
-    assert "edge of a step" in step.instructions
-    assert "below the level of the step" in step.instructions
+    assert "balance only" in one_leg_steps
+    assert "one foot off the floor" in one_leg_steps
+    assert "about 3 seconds" in one_leg_steps
+    assert "edge of a step" in step_steps
+    assert "below the level of the step" in step_steps
+    for variant in (one_leg, step):
+        assert "Stop" in variant.stop_if
+        assert variant.steps_are_default and "Grant" in variant.steps_source
 
 
 def test_the_other_exercises_of_the_seed_have_no_variant(gastrocnemius):
