@@ -52,7 +52,7 @@ def test_the_check_finds_a_citation_of_an_outside_document():
     # The pattern is not vacuous: each way of citing the briefing is caught.
     for line in [
         "# see " + "CLINICAL" + ".md, red flags",
-        "source = '" + "shared" + "/CLINICAL.md'",
+        "source = '" + "shared" + "/" + "CLINICAL" + ".md'",
         "read ../" + "shared" + "/seed first",
         "(" + "DESIGN" + ".md, the flow of data)",
     ]:
