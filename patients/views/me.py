@@ -126,6 +126,43 @@ def _page_for(patient: Patient, day: datetime.date | None) -> str:
     return reverse("patients:today")
 
 
+def record_exercise_from_form(
+    request: HttpRequest, *, patient: Patient, item: AssignmentItem, form: ExerciseLogForm
+) -> ExerciseLog | None:
+    """Record what ``form`` says about ``item`` (from Today or the guided session) and tell
+    the patient; None when nothing was saved (the form then carries the reason)."""
+    if not form.is_valid():
+        return None
+    data = form.cleaned_data
+    try:
+        log, created = log_services.exercise_log_record(
+            patient=patient,
+            item=item,
+            day=data["day"],
+            status=data["status"],
+            difficulty=data["difficulty"],
+            pain_during=data["pain_during"],
+            skip_reason=data["skip_reason"],
+            session=data["session"],
+        )
+    except ValidationError as error:
+        logger.info(
+            "exercise log refused for item %s (patient %s): %s",
+            item.pk,
+            patient.pk,
+            "; ".join(error.messages),
+        )
+        form.add_error(None, error)
+        return None
+    if not created:
+        messages.info(request, _("“%(name)s” was already recorded.") % {"name": item.name})
+    elif log.status == ExerciseLog.Status.DONE:
+        messages.success(request, _("Well done: “%(name)s” is recorded.") % {"name": item.name})
+    else:
+        messages.success(request, _("“%(name)s” is recorded as skipped.") % {"name": item.name})
+    return log
+
+
 @patient_required
 @require_POST
 def exercise_log(request: HttpRequest, pk: int) -> HttpResponse:
@@ -133,39 +170,9 @@ def exercise_log(request: HttpRequest, pk: int) -> HttpResponse:
     patient = _patient_or_404(request)
     item = get_item_for_patient(patient, pk)
     form = ExerciseLogForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            log, created = log_services.exercise_log_record(
-                patient=patient,
-                item=item,
-                day=data["day"],
-                status=data["status"],
-                difficulty=data["difficulty"],
-                pain_during=data["pain_during"],
-                skip_reason=data["skip_reason"],
-                session=data["session"],
-            )
-        except ValidationError as error:
-            logger.info(
-                "exercise log refused for item %s (patient %s): %s",
-                item.pk,
-                patient.pk,
-                "; ".join(error.messages),
-            )
-            form.add_error(None, error)
-        else:
-            if not created:
-                messages.info(request, _("“%(name)s” was already recorded.") % {"name": item.name})
-            elif log.status == ExerciseLog.Status.DONE:
-                messages.success(
-                    request, _("Well done: “%(name)s” is recorded.") % {"name": item.name}
-                )
-            else:
-                messages.success(
-                    request, _("“%(name)s” is recorded as skipped.") % {"name": item.name}
-                )
-            return redirect(f"{_page_for(patient, log.performed_on)}#item-{item.pk}")
+    log = record_exercise_from_form(request, patient=patient, item=item, form=form)
+    if log is not None:
+        return redirect(f"{_page_for(patient, log.performed_on)}#item-{item.pk}")
     # Nothing saved: the page the form came from, with the errors beside the exercise.
     late = form.cleaned_data.get("day") == patient.local_today() - datetime.timedelta(days=1)
     return _day_page(request, patient, late=late, error_item=item, error_form=form)

@@ -9,21 +9,17 @@ from __future__ import annotations
 
 import logging
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext as _
 
 from users.access import patient_required
 
 from ..access import get_item_for_patient
 from ..forms_me import PAIN_CHOICES, ExerciseLogForm
 from ..models import ExerciseLog
-from ..services import logs as log_services
 from ..services import session as session_services
-from .me import _patient, _patient_or_404
+from .me import _patient, _patient_or_404, record_exercise_from_form
 
 logger = logging.getLogger(__name__)
 
@@ -56,39 +52,10 @@ def session_step(request: HttpRequest, pk: int) -> HttpResponse:
     form = None
     if request.method == "POST":
         form = ExerciseLogForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                log, created = log_services.exercise_log_record(
-                    patient=patient,
-                    item=item,
-                    day=data["day"],
-                    status=data["status"],
-                    difficulty=data["difficulty"],
-                    pain_during=data["pain_during"],
-                    skip_reason=data["skip_reason"],
-                    session=data["session"],
-                )
-            except ValidationError as error:
-                logger.info(
-                    "session log refused for item %s (patient %s): %s",
-                    item.pk,
-                    patient.pk,
-                    "; ".join(error.messages),
-                )
-                form.add_error(None, error)
-            else:
-                if not created:
-                    messages.info(
-                        request, _("“%(name)s” was already recorded.") % {"name": item.name}
-                    )
-                elif log.status == ExerciseLog.Status.DONE:
-                    messages.success(request, _("Done: “%(name)s”.") % {"name": item.name})
-                else:
-                    messages.success(request, _("Skipped: “%(name)s”.") % {"name": item.name})
-                # The plan now includes this log: move on to the next exercise still open.
-                exercises = session_services.session_exercises(patient=patient, day=day)
-                return redirect(_next_url(exercises, item.pk))
+        if record_exercise_from_form(request, patient=patient, item=item, form=form):
+            # The plan now includes this log: move on to the next exercise still open.
+            exercises = session_services.session_exercises(patient=patient, day=day)
+            return redirect(_next_url(exercises, item.pk))
     position = exercises.index(planned) + 1 if planned else None
     status = 400 if form is not None and form.errors else 200
     return render(
