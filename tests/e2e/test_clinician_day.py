@@ -226,13 +226,17 @@ def test_the_skip_link_leads_to_the_library_search_and_drag_and_drop_reorders(
     assert urlsplit(page.url).fragment == "library-search"
 
     ids = [item.pk for item in program.items.order_by("order", "id")]
-    # Onto the lower half of the next card: the first exercise goes after it. (Cards hold a
-    # picture, so the one after next may be below the fold.)
-    target = page.locator(f"#item-{ids[1]}")
-    box = target.bounding_box()
-    page.locator(f"#item-{ids[0]} h3").drag_to(
-        target, target_position={"x": 40, "y": box["height"] - 10}
-    )
+    # A screen tall enough to show the first cards whole (each holds a picture), then the
+    # hand's gesture: press on the first card's title, move in small steps onto the lower
+    # half of the next card, release. The first exercise goes after it.
+    page.set_viewport_size({"width": 1280, "height": 2400})
+    page.evaluate("window.scrollTo(0, 0)")
+    source = page.locator(f"#item-{ids[0]} h3").bounding_box()
+    target = page.locator(f"#item-{ids[1]}").bounding_box()
+    page.mouse.move(source["x"] + 20, source["y"] + source["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(target["x"] + 40, target["y"] + target["height"] - 15, steps=12)
+    page.mouse.up()
     wait_until(page, f"document.querySelectorAll('#items > li')[0].id === 'item-{ids[1]}'")
     expect(page.locator("#builder-status")).to_contain_text("moved to position")
     order = list(program.items.order_by("order", "id").values_list("pk", flat=True))
