@@ -7,6 +7,23 @@ from users.models import User
 from .models import Alert, Assignment, AssignmentItem, ExerciseLog, PainLog, Patient
 
 
+def own_patient_record(user) -> Patient | None:
+    """The signed-in patient's own record, or None for an account without one (a patient
+    user whose record was never made, or an erased one). The one lookup of "me"."""
+    try:
+        return user.patient_record
+    except Patient.DoesNotExist:
+        return None
+
+
+def get_own_patient_record(user) -> Patient:
+    """The signed-in patient's own record, or a 404."""
+    patient = own_patient_record(user)
+    if patient is None:
+        raise Http404
+    return patient
+
+
 def get_patient_for_clinician(user, pk: int) -> Patient:
     try:
         return Patient.objects.for_clinician(user).select_related("user").get(pk=pk)

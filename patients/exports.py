@@ -22,7 +22,6 @@ import datetime
 import heapq
 import re
 import uuid
-import zoneinfo
 from collections.abc import Iterable, Iterator
 
 from django.conf import settings
@@ -182,7 +181,7 @@ def _exercise_rows(patient: Patient) -> Iterator[tuple]:
 def csv_rows(patient: Patient) -> Iterator[list]:
     """The header, then every pain log and exercise log of the patient, oldest day first,
     every cell neutralised. Two queries, read in chunks."""
-    zone = zoneinfo.ZoneInfo(str(patient.time_zone))
+    zone = patient.zone
     yield csv_header()
     merged = heapq.merge(_pain_rows(patient, zone), _exercise_rows(patient), key=lambda r: r[0])
     for _key, row in merged:
@@ -313,7 +312,7 @@ def _care_plan(assignment: Assignment, subject: str, zone) -> dict:
 
 def fhir_bundle(patient: Patient, *, now: datetime.datetime | None = None) -> dict:
     """The patient's FHIR R4 Bundle (type "collection"). Three queries."""
-    zone = zoneinfo.ZoneInfo(str(patient.time_zone))
+    zone = patient.zone
     subject = _urn("patients", patient.pk)
     entries = [{"fullUrl": subject, "resource": _patient_resource(patient)}]
     for log in (

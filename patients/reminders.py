@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime
 import logging
 import urllib.parse
-import zoneinfo
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -436,7 +435,7 @@ def skip_reason(*, delivery: Delivery, now: datetime.datetime) -> str:
     if schedule.paused:
         return _("This reminder is paused.")
     assignment = schedule.assignment
-    zone = zoneinfo.ZoneInfo(str(patient.time_zone))
+    zone = patient.zone
     local_day = delivery.occurrence.astimezone(zone).date()
     if assignment.status != Assignment.Status.ACTIVE:
         return _("The program is %(status)s.") % {"status": assignment.get_status_display()}

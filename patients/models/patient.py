@@ -81,5 +81,10 @@ class Patient(models.Model):
     def exercises_on_hold(self) -> bool:
         return self.exercises_on_hold_since is not None
 
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The patient's time zone: their schedules, days and dates are in it."""
+        return zoneinfo.ZoneInfo(str(self.time_zone))
+
     def local_today(self):
-        return timezone.now().astimezone(zoneinfo.ZoneInfo(str(self.time_zone))).date()
+        return timezone.now().astimezone(self.zone).date()

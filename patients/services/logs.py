@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 
 def _zone(patient: Patient) -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(str(patient.time_zone))
+    return patient.zone
 
 
 def patient_local_today(*, patient: Patient, now: datetime.datetime | None = None) -> datetime.date:

@@ -7,7 +7,6 @@ raises an urgent alert for their clinician and puts the exercises on hold (servi
 from __future__ import annotations
 
 import datetime
-import zoneinfo
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -46,7 +45,7 @@ def current_assignment(*, patient: Patient, day: datetime.date) -> Assignment | 
 def _recorded_for(*, patient: Patient, now: datetime.datetime, yesterday: bool):
     if not yesterday:
         return now
-    zone = zoneinfo.ZoneInfo(str(patient.time_zone))
+    zone = patient.zone
     local = now.astimezone(zone).replace(tzinfo=None)
     # The same wall-clock time the day before, DST-correct.
     return local_to_utc(local - datetime.timedelta(days=1), zone)
@@ -106,7 +105,7 @@ def pain_log_record(
         raise ValueError("side must be left, right or both")
     now = now or timezone.now()
     recorded_for = _recorded_for(patient=patient, now=now, yesterday=yesterday)
-    local_day = recorded_for.astimezone(zoneinfo.ZoneInfo(str(patient.time_zone))).date()
+    local_day = recorded_for.astimezone(patient.zone).date()
     log = PainLog.objects.create(
         patient=patient,
         assignment=current_assignment(patient=patient, day=local_day),

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
 
 from users.access import clinician_required, patient_required
 
-from ..access import get_assignment_for_clinician
+from ..access import get_assignment_for_clinician, own_patient_record
 from ..services.handout import HANDOUT_LANGUAGE, handout_for, patient_handout_assignment
 
 
@@ -36,9 +35,8 @@ def assignment_print(request: HttpRequest, pk: int) -> HttpResponse:
 @patient_required
 def my_handout(request: HttpRequest) -> HttpResponse:
     """The signed-in patient's own handout of their current program."""
-    try:
-        patient = request.user.patient_record
-    except ObjectDoesNotExist:
+    patient = own_patient_record(request.user)
+    if patient is None:
         return render(request, "patients/no_record.html")
     assignment = patient_handout_assignment(patient=patient, day=patient.local_today())
     return _render(

@@ -6,8 +6,8 @@ import datetime
 import logging
 
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,7 +16,12 @@ from django.views.decorators.http import require_POST
 from users.access import patient_required
 
 from .. import charts
-from ..access import get_exercise_log_for_patient, get_item_for_patient
+from ..access import (
+    get_exercise_log_for_patient,
+    get_item_for_patient,
+    get_own_patient_record,
+    own_patient_record,
+)
 from ..forms_me import (
     PAIN_CHOICES,
     PERIOD_LABELS,
@@ -33,17 +38,11 @@ logger = logging.getLogger(__name__)
 
 
 def _patient(request: HttpRequest) -> Patient | None:
-    try:
-        return request.user.patient_record
-    except ObjectDoesNotExist:
-        return None
+    return own_patient_record(request.user)
 
 
 def _patient_or_404(request: HttpRequest) -> Patient:
-    patient = _patient(request)
-    if patient is None:
-        raise Http404
-    return patient
+    return get_own_patient_record(request.user)
 
 
 def _day_page(

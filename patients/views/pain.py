@@ -10,7 +10,6 @@ import datetime
 import zoneinfo
 
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,17 +18,14 @@ from django.views.decorators.http import require_http_methods
 from users import once
 from users.access import patient_required
 
-from ..access import get_pain_log_for_patient_user
+from ..access import get_pain_log_for_patient_user, own_patient_record
 from ..forms_pain import PainLogForm
 from ..models import PainLog, Patient
 from ..services.pain import pain_log_record, urgent_advice_for
 
 
 def _patient_for(request: HttpRequest) -> Patient | None:
-    try:
-        return request.user.patient_record
-    except ObjectDoesNotExist:
-        return None
+    return own_patient_record(request.user)
 
 
 def _todays_logs(patient: Patient) -> list[PainLog]:
@@ -45,7 +41,7 @@ def _todays_logs(patient: Patient) -> list[PainLog]:
 
 
 def _zone(patient: Patient) -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(str(patient.time_zone))
+    return patient.zone
 
 
 @patient_required

@@ -11,7 +11,6 @@ import json
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -24,16 +23,13 @@ from users.access import patient_required, role_required
 from users.audit import client_ip
 from users.models import User
 
-from ..access import get_patient_for_erasure
+from ..access import get_patient_for_erasure, own_patient_record
 from ..models import Patient
 from ..services.rights import patient_data_csv, patient_data_export, patient_erase
 
 
 def _own_record(request: HttpRequest) -> Patient | None:
-    try:
-        return request.user.patient_record
-    except ObjectDoesNotExist:
-        return None
+    return own_patient_record(request.user)
 
 
 def _filename(patient: Patient, extension: str) -> str:

@@ -7,7 +7,7 @@ on the page with nothing changed.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 from programs import weekdays
 from users.access import patient_required
 
+from ..access import own_patient_record
 from ..forms_pain import ReminderTimeForm
 from ..models import Patient, ReminderSchedule
 from ..services.preferences import (
@@ -80,9 +81,8 @@ def _rows(patient: Patient, failed: ReminderSchedule | None, failed_form: Remind
 @patient_required
 @require_http_methods(["GET", "POST"])
 def reminder_settings(request: HttpRequest) -> HttpResponse:
-    try:
-        patient = request.user.patient_record
-    except ObjectDoesNotExist:
+    patient = own_patient_record(request.user)
+    if patient is None:
         return render(request, "patients/no_record.html")
     failed = failed_form = None
     if request.method == "POST":
