@@ -197,6 +197,9 @@ class FailingSmsBackend:
 def test_opening_the_link_shows_the_first_name_and_a_sign_in_button_and_uses_nothing(
     client, record, clinician, mailoutbox
 ):
+    # The clinician's name shows on the page: one that cannot contain the patient's surname.
+    clinician.first_name, clinician.last_name = "Sam", "Carter"
+    clinician.save(update_fields=["first_name", "last_name"])
     token = _invite_by_email(record, clinician, mailoutbox)
 
     for _scanner in range(3):  # mail and SMS apps open links to scan them
