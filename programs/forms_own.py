@@ -10,24 +10,16 @@ from crispy_forms.layout import Column, Field, Fieldset, Layout, Row
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from trigger.media import sniff_content_type
+
 from . import weekdays
 from .forms import ProgramItemForm
 from .models import OwnExercise
 
 logger = logging.getLogger(__name__)
 
-# The first bytes of the accepted video containers.
-EBML_MAGIC = b"\x1a\x45\xdf\xa3"  # WebM (Matroska)
-MP4_BOX = b"ftyp"  # MP4: the "ftyp" box type, at offset 4
-
-
-def video_container(head: bytes) -> str | None:
-    """ "mp4", "webm", or None when the bytes are neither."""
-    if len(head) >= 8 and head[4:8] == MP4_BOX:
-        return "mp4"
-    if head[:4] == EBML_MAGIC:
-        return "webm"
-    return None
+# What each accepted video container's name ends with (the bytes decide the container).
+VIDEO_EXTENSIONS = {"video/mp4": "mp4", "video/webm": "webm"}
 
 
 class OwnExerciseForm(forms.ModelForm):
@@ -109,9 +101,9 @@ class OwnExerciseForm(forms.ModelForm):
         video = self.cleaned_data.get("video")
         if not video or video == self.instance.video:
             return video
-        head = video.read(12)
         video.seek(0)
-        container = video_container(head)
+        container = VIDEO_EXTENSIONS.get(sniff_content_type(video.read(16)))
+        video.seek(0)
         extension = video.name.rsplit(".", 1)[-1].lower()
         if container is None or container != extension:
             logger.info(
