@@ -4,9 +4,12 @@ The names most views need are re-exported here.
 """
 
 from .assignments import (
+    AlreadyAssigned,
     assignment_create,
+    assignment_end,
+    assignment_pause,
+    assignment_resume,
     assignment_set_dates,
-    assignment_set_status,
     patient_create,
     patient_email_change,
     patient_pending_email,
@@ -14,9 +17,12 @@ from .assignments import (
 )
 
 __all__ = [
+    "AlreadyAssigned",
     "assignment_create",
+    "assignment_end",
+    "assignment_pause",
+    "assignment_resume",
     "assignment_set_dates",
-    "assignment_set_status",
     "patient_create",
     "patient_email_change",
     "patient_pending_email",

@@ -33,6 +33,14 @@ ADDRESS_IN_USE_MESSAGE = gettext_lazy(
 )
 
 
+class AlreadyAssigned(Exception):
+    """The same program is already assigned to the patient from the same dates."""
+
+    def __init__(self, assignment: Assignment) -> None:
+        super().__init__(f"Assignment {assignment.pk} already covers these dates.")
+        self.assignment = assignment
+
+
 class EmailChange(StrEnum):
     """What a change of a patient's address did."""
 
@@ -178,11 +186,29 @@ def assignment_create(
     reminder_times: list[datetime.time] | None = None,
     channel: str = ReminderSchedule.Channel.EMAIL,
 ) -> Assignment:
-    """Give the patient their own copy of the program, with dates and reminder times."""
+    """Give the patient their own copy of the program, with dates and reminder times.
+
+    The patient's row is locked first, so a double-clicked submit waits for the first one
+    and then finds its assignment: the same program from the same dates, not yet ended, is
+    refused with ``AlreadyAssigned`` (carrying the existing one) instead of a second copy."""
     if ends_on is not None and ends_on < starts_on:
         raise ValidationError({"ends_on": _("The end date must be on or after the start date.")})
     if not program.items.exists():
         raise ValidationError(_("Add at least one exercise to the program before assigning it."))
+    Patient.objects.select_for_update().filter(pk=patient.pk).first()
+    existing = (
+        patient.assignments.filter(program=program, starts_on=starts_on, ends_on=ends_on)
+        .exclude(status=Assignment.Status.ENDED)
+        .first()
+    )
+    if existing is not None:
+        logger.info(
+            "Assignment not created: program %s already assigned to patient %s (assignment %s).",
+            program.pk,
+            patient.pk,
+            existing.pk,
+        )
+        raise AlreadyAssigned(existing)
     assignment = Assignment.objects.create(
         patient=patient,
         program=program,
@@ -219,8 +245,52 @@ def assignment_set_dates(
     return assignment
 
 
-def assignment_set_status(*, assignment: Assignment, status: str) -> Assignment:
-    assignment.status = status
-    assignment.save(update_fields=["status", "updated_at"])
-    assignment_schedules_refresh(assignment=assignment)
-    return assignment
+# Which statuses each transition may start from (the only home of this rule).
+_TRANSITIONS: dict[str, set[str]] = {
+    Assignment.Status.PAUSED: {Assignment.Status.ACTIVE},
+    Assignment.Status.ACTIVE: {Assignment.Status.PAUSED},
+    Assignment.Status.ENDED: {Assignment.Status.ACTIVE, Assignment.Status.PAUSED},
+}
+
+
+def _assignment_move(*, assignment: Assignment, to: str) -> Assignment:
+    """Lock the assignment's row, check the move against the state machine, then save and
+    let its reminders follow. An impossible move raises ``ValidationError`` (code
+    ``impossible_transition``) and changes nothing."""
+    locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    if locked.status not in _TRANSITIONS[to]:
+        logger.info(
+            "Assignment %s (patient %s) not moved from %s to %s.",
+            locked.pk,
+            locked.patient_id,
+            locked.status,
+            to,
+        )
+        raise ValidationError(
+            _("This program is %(status)s and cannot be changed that way.")
+            % {"status": locked.get_status_display().lower()},
+            code="impossible_transition",
+        )
+    locked.status = to
+    locked.save(update_fields=["status", "updated_at"])
+    assignment_schedules_refresh(assignment=locked)
+    assignment.status, assignment.updated_at = locked.status, locked.updated_at
+    return locked
+
+
+@transaction.atomic
+def assignment_pause(*, assignment: Assignment) -> Assignment:
+    """Pause an active program: no reminders until it is resumed."""
+    return _assignment_move(assignment=assignment, to=Assignment.Status.PAUSED)
+
+
+@transaction.atomic
+def assignment_resume(*, assignment: Assignment) -> Assignment:
+    """Resume a paused program: its reminders start again."""
+    return _assignment_move(assignment=assignment, to=Assignment.Status.ACTIVE)
+
+
+@transaction.atomic
+def assignment_end(*, assignment: Assignment) -> Assignment:
+    """End an active or paused program for good: its reminders stop."""
+    return _assignment_move(assignment=assignment, to=Assignment.Status.ENDED)

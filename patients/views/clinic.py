@@ -52,7 +52,7 @@ from ..forms import (
     PatientForm,
     StoryPeriodForm,
 )
-from ..models import Alert, Assignment, Patient
+from ..models import Alert, Patient
 from ..reminders import send_test_reminder
 from ..services import alerts as alert_services
 from ..services import dashboard, progressions
@@ -62,11 +62,11 @@ from ..services.next_step import patient_next_step
 
 PATIENTS_PER_PAGE = 50
 
-# Which status each action leads to, and from which statuses it may be taken.
-STATUS_ACTIONS: dict[str, tuple[str, set[str]]] = {
-    "pause": (Assignment.Status.PAUSED, {Assignment.Status.ACTIVE}),
-    "resume": (Assignment.Status.ACTIVE, {Assignment.Status.PAUSED}),
-    "end": (Assignment.Status.ENDED, {Assignment.Status.ACTIVE, Assignment.Status.PAUSED}),
+# The service behind each button of the assignment's page (the state machine lives there).
+STATUS_ACTIONS = {
+    "pause": services.assignment_pause,
+    "resume": services.assignment_resume,
+    "end": services.assignment_end,
 }
 
 
@@ -355,41 +355,28 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        with transaction.atomic():
-            # Lock the patient so a double-clicked submit waits for the first one, then finds
-            # its assignment instead of making a second copy.
-            Patient.objects.select_for_update().filter(pk=patient.pk).first()
-            existing = (
-                patient.assignments.filter(
-                    program=data["program"],
-                    starts_on=data["starts_on"],
-                    ends_on=data["ends_on"],
-                )
-                .exclude(status=Assignment.Status.ENDED)
-                .first()
+        try:
+            assignment = services.assignment_create(
+                program=data["program"],
+                patient=patient,
+                assigned_by=request.user,
+                starts_on=data["starts_on"],
+                ends_on=data["ends_on"],
+                reminder_times=data["reminder_times"],
+                channel=data["channel"],
             )
-            if existing is not None:
-                messages.info(request, _("This program is already assigned from that date."))
-                return redirect(existing)
-            try:
-                assignment = services.assignment_create(
-                    program=data["program"],
-                    patient=patient,
-                    assigned_by=request.user,
-                    starts_on=data["starts_on"],
-                    ends_on=data["ends_on"],
-                    reminder_times=data["reminder_times"],
-                    channel=data["channel"],
-                )
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                messages.success(
-                    request,
-                    _("%(title)s was assigned to %(name)s.")
-                    % {"title": assignment.title, "name": patient.name},
-                )
-                return redirect(assignment)
+        except services.AlreadyAssigned as already:
+            messages.info(request, _("This program is already assigned from that date."))
+            return redirect(already.assignment)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("%(title)s was assigned to %(name)s.")
+                % {"title": assignment.title, "name": patient.name},
+            )
+            return redirect(assignment)
     return render(request, "patients/assignment_create.html", {"form": form, "patient": patient})
 
 
@@ -486,15 +473,11 @@ def assignment_status(request: HttpRequest, pk: int) -> HttpResponse:
     if action not in STATUS_ACTIONS:
         messages.error(request, _("Unknown action."))
         return redirect(assignment)
-    status, allowed_from = STATUS_ACTIONS[action]
-    if assignment.status not in allowed_from:
-        messages.error(
-            request,
-            _("This program is %(status)s and cannot be changed that way.")
-            % {"status": assignment.get_status_display().lower()},
-        )
+    try:
+        STATUS_ACTIONS[action](assignment=assignment)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
         return redirect(assignment)
-    services.assignment_set_status(assignment=assignment, status=status)
     messages.success(
         request,
         _("The program is now %(status)s.") % {"status": assignment.get_status_display().lower()},
