@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+import logging
+
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
@@ -12,6 +14,8 @@ from trigger.models import Module, ModuleItem, Muscle
 
 from . import weekdays
 from .models import OwnExercise, Program, ProgramItem
+
+logger = logging.getLogger(__name__)
 
 # The order of a muscle's starter program: stretch, then strengthen, then advice.
 STARTER_ORDER = [
@@ -35,7 +39,8 @@ def _library_dosage(library_item: ModuleItem) -> dict:
     }
 
 
-def _copy_of(library_item: ModuleItem) -> dict:
+def library_item_copy(library_item: ModuleItem) -> dict:
+    """What a copy of a library item is made of: its name, instructions and dosage now."""
     return {
         "library_item": library_item,
         "library_updated_at": library_item.updated_at,
@@ -49,11 +54,6 @@ def _copy_of(library_item: ModuleItem) -> dict:
         "illustration_alt": library_item.illustration_alt,
         **_library_dosage(library_item),
     }
-
-
-def library_item_copy(library_item: ModuleItem) -> dict:
-    """What a copy of a library item is made of: its name, instructions and dosage now."""
-    return _copy_of(library_item)
 
 
 def home_items() -> QuerySet[ModuleItem]:
@@ -82,7 +82,9 @@ def program_add_item(*, program: Program, library_item: ModuleItem) -> ProgramIt
     Program.objects.select_for_update().filter(pk=program.pk).first()
     last = program.items.aggregate(last=Max("order"))["last"]
     item = ProgramItem.objects.create(
-        program=program, order=(last + 1) if last is not None else 0, **_copy_of(library_item)
+        program=program,
+        order=(last + 1) if last is not None else 0,
+        **library_item_copy(library_item),
     )
     program.save(update_fields=["updated_at"])
     return item
@@ -177,7 +179,7 @@ def program_create_from_muscle(*, owner, muscle: Muscle, title: str = "") -> Pro
     rank = {kind: index for index, kind in enumerate(STARTER_ORDER)}
     items.sort(key=lambda i: (rank.get(i.module.kind, len(rank)), i.module.order, i.order))
     ProgramItem.objects.bulk_create(
-        ProgramItem(program=program, order=index, **_copy_of(item))
+        ProgramItem(program=program, order=index, **library_item_copy(item))
         for index, item in enumerate(items)
     )
     return program
@@ -208,7 +210,7 @@ def program_item_refresh(*, item: ProgramItem) -> ProgramItem:
     """Take the library's current instructions and dosage (the clinician's note stays)."""
     if item.library_item is None:
         return item
-    for field, value in _copy_of(item.library_item).items():
+    for field, value in library_item_copy(item.library_item).items():
         setattr(item, field, value)
     item.save()
     _touch(item.program_id)
@@ -254,6 +256,26 @@ def program_item_remove(*, item: ProgramItem) -> None:
     _touch(item.program_id)
 
 
-def require_owner(*, program: Program, user) -> None:
-    if program.owner_id != user.pk:
-        raise PermissionDenied(_("Only its author can change this program."))
+@transaction.atomic
+def program_share(*, program: Program, shared: bool) -> Program:
+    """Share a template with the clinicians of its owner's practice (read-only), or make
+    it private again. Only a template can be shared: a program is refused with
+    ``ValidationError`` (code ``not_a_template``) and nothing changes."""
+    locked = Program.objects.select_for_update().get(pk=program.pk)
+    if shared and not locked.is_template:
+        logger.info("Program %s (owner %s) not shared: not a template.", locked.pk, locked.owner_id)
+        raise ValidationError(
+            _("Only templates can be shared with your practice."), code="not_a_template"
+        )
+    locked.shared_with_practice = shared
+    locked.save(update_fields=["shared_with_practice", "updated_at"])
+    program.shared_with_practice, program.updated_at = shared, locked.updated_at
+    return locked
+
+
+@transaction.atomic
+def program_delete(*, program: Program) -> None:
+    """Delete a program and its items. The assignments made from it keep their own copy
+    (their link to the program is cleared), so no patient loses an exercise."""
+    logger.info("Program %s deleted by its owner %s.", program.pk, program.owner_id)
+    program.delete()

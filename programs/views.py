@@ -310,11 +310,11 @@ def program_clone(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def program_share(request: HttpRequest, pk: int) -> HttpResponse:
     program = get_program_for_user(request.user, pk, write=True)
-    if not program.is_template:
-        messages.error(request, _("Only templates can be shared with your practice."))
+    try:
+        services.program_share(program=program, shared=request.POST.get("shared") == "1")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
         return _back_to_builder(program)
-    program.shared_with_practice = request.POST.get("shared") == "1"
-    program.save(update_fields=["shared_with_practice", "updated_at"])
     if program.shared_with_practice:
         messages.success(request, _("Shared with the clinicians of your practice (read-only)."))
     else:
@@ -328,7 +328,7 @@ def program_delete(request: HttpRequest, pk: int) -> HttpResponse:
     program = get_program_for_user(request.user, pk, write=True)
     if request.method == "POST":
         title = program.title
-        program.delete()
+        services.program_delete(program=program)
         messages.success(request, _("Deleted %(title)s.") % {"title": title})
         return redirect("programs:list")
     return render(request, "programs/program_confirm_delete.html", {"program": program})

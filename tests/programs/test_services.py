@@ -7,9 +7,16 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from patients.models import Assignment
 from programs import services, weekdays
 from programs.models import Program, ProgramItem
-from tests.factories import ModuleFactory, ModuleItemFactory, ProgramFactory, ProgramItemFactory
+from tests.factories import (
+    AssignmentFactory,
+    ModuleFactory,
+    ModuleItemFactory,
+    ProgramFactory,
+    ProgramItemFactory,
+)
 from trigger.models import Module
 
 STARTER_NAMES = [
@@ -168,3 +175,39 @@ def test_a_library_step_edited_later_does_not_change_a_programs_copy(clinician, 
     copy.refresh_from_db()
     assert copy.steps == original
     assert "A different first step." not in copy.steps
+
+
+def test_a_template_is_shared_with_the_practice_and_made_private_again(clinician):
+    template = ProgramFactory(owner=clinician, is_template=True)
+
+    services.program_share(program=template, shared=True)
+    assert Program.objects.get(pk=template.pk).shared_with_practice
+    assert template.shared_with_practice
+
+    services.program_share(program=template, shared=False)
+    assert not Program.objects.get(pk=template.pk).shared_with_practice
+
+
+def test_a_program_that_is_not_a_template_cannot_be_shared(clinician, caplog):
+    program = ProgramFactory(owner=clinician, is_template=False)
+
+    with pytest.raises(ValidationError) as refused:
+        services.program_share(program=program, shared=True)
+
+    assert refused.value.code == "not_a_template"
+    assert not Program.objects.get(pk=program.pk).shared_with_practice
+    assert f"Program {program.pk} (owner {clinician.pk}) not shared" in caplog.text
+
+
+def test_deleting_a_program_keeps_the_patients_copies_made_from_it(clinician):
+    item = ProgramItemFactory(program=ProgramFactory(owner=clinician), name="Wall stretch")
+    assignment = AssignmentFactory(patient__clinician=clinician, program=item.program)
+    assignment.items.create(**item.copied_fields())
+
+    services.program_delete(program=item.program)
+
+    assert not Program.objects.filter(pk=item.program_id).exists()
+    assert not ProgramItem.objects.filter(pk=item.pk).exists()
+    kept = Assignment.objects.get(pk=assignment.pk)
+    assert kept.program is None
+    assert list(kept.items.values_list("name", flat=True)) == ["Wall stretch"]
