@@ -21,6 +21,7 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from programs import weekdays
 from programs.models import Program
+from programs.selectors import programs_to_assign
 from users.addresses import address_in_use
 from users.forms import PlausibleDatesMixin
 from users.models import normalize_address
@@ -281,12 +282,7 @@ class AssignForm(PlausibleDatesMixin, HelperMixin, forms.Form):
         self.patient = patient
         super().__init__(*args, **kwargs)
         # Only programs this clinician may use: another clinician's id is "not a valid choice".
-        self.fields["program"].queryset = (
-            Program.objects.visible_to(clinician)
-            .select_related("owner")
-            .annotate(item_count=Count("items"))
-            .order_by("is_template", "title", "id")
-        )
+        self.fields["program"].queryset = programs_to_assign(clinician=clinician)
         self.fields["program"].label_from_instance = lambda program: self._program_label(
             program, clinician
         )

@@ -17,7 +17,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from trigger.models import Module
+from trigger.selectors import home_modules
 
 from .models import OwnExercise
 from .services import own_exercise_promote
@@ -33,7 +33,7 @@ def _reviewer(request: HttpRequest) -> bool:
 class PromoteForm(forms.Form):
     module = forms.ModelChoiceField(
         label=gettext_lazy("Library module"),
-        queryset=Module.objects.filter(setting=Module.Setting.HOME).select_related("muscle"),
+        queryset=home_modules().select_related("muscle"),
         error_messages={"required": gettext_lazy("Choose the module it goes into.")},
     )
 

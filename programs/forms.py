@@ -6,14 +6,16 @@ from crispy_forms.bootstrap import InlineCheckboxes
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Field, Layout, Row
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from trigger.models import BodyRegion, Module, ModuleItem, Muscle
+from trigger.selectors import home_items_matching, muscles_with_home_items
 
 from . import weekdays
 from .models import Program, ProgramItem
-from .services import home_items, starter_title
+from .selectors import templates_to_start_from
+from .services import starter_title
 
 
 def _bounded(
@@ -119,12 +121,7 @@ class NewFromTemplateForm(forms.Form):
     def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["template"]
-        field.queryset = (
-            Program.objects.visible_to(user)
-            .filter(is_template=True)
-            .select_related("owner")
-            .order_by("title", "id")
-        )
+        field.queryset = templates_to_start_from(user=user)
         field.label_from_instance = lambda template: (
             template.title
             if template.owner_id == user.pk
@@ -134,10 +131,6 @@ class NewFromTemplateForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True  # the template's <form> has its token
-
-
-def muscles_with_home_items() -> QuerySet[Muscle]:
-    return Muscle.objects.filter(pk__in=home_items().values("module__muscle")).order_by("name")
 
 
 class NewFromMuscleForm(forms.Form):
@@ -233,19 +226,10 @@ class LibrarySearchForm(forms.Form):
         ]
 
     def results(self) -> QuerySet[ModuleItem]:
-        items = home_items().select_related("module__muscle")
-        if self.is_valid():
-            data = self.cleaned_data
-            if data["q"]:
-                q = data["q"]
-                items = items.filter(
-                    Q(name__icontains=q) | Q(text__icontains=q) | Q(instructions__icontains=q)
-                )
-            if data["muscle"]:
-                items = items.filter(module__muscle=data["muscle"])
-            if data["kind"]:
-                items = items.filter(module__kind=data["kind"])
-            if data["region"]:
-                region_muscles = Muscle.objects.filter(referral_zones__region=data["region"])
-                items = items.filter(module__muscle__in=region_muscles)
-        return items.order_by("module__muscle__name", "module__order", "order", "id")
+        """The home items matching the valid filters (an invalid one is ignored)."""
+        if not self.is_valid():
+            return home_items_matching()
+        data = self.cleaned_data
+        return home_items_matching(
+            q=data["q"], muscle=data["muscle"], kind=data["kind"], region=data["region"]
+        )

@@ -6,11 +6,12 @@ import logging
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, QuerySet
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from trigger.models import Module, ModuleItem, Muscle
+from trigger.selectors import home_items
 
 from . import weekdays
 from .models import OwnExercise, Program, ProgramItem
@@ -54,11 +55,6 @@ def library_item_copy(library_item: ModuleItem) -> dict:
         "illustration_alt": library_item.illustration_alt,
         **_library_dosage(library_item),
     }
-
-
-def home_items() -> QuerySet[ModuleItem]:
-    """Library items that may go into a home program."""
-    return ModuleItem.objects.filter(module__setting=Module.Setting.HOME)
 
 
 def program_create(

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from users import once
 from users.access import clinician_required
 
-from . import services
+from . import selectors, services
 from .access import get_program_for_user, get_program_item_for_user
 from .forms import (
     AddItemForm,
@@ -41,29 +41,19 @@ from .models import OwnExercise, Program, ProgramItem
 logger = logging.getLogger(__name__)
 
 LIST_PAGE_SIZE = 50
-TABS = ("programs", "templates", "shared")
 
 
 # --- The list of programs ---------------------------------------------------------------
 
 
-def _tab_queryset(user, tab: str):
-    visible = Program.objects.visible_to(user)
-    if tab == "templates":
-        return visible.filter(owner=user, is_template=True)
-    if tab == "shared":
-        return visible.filter(is_template=True, shared_with_practice=True).exclude(owner=user)
-    return visible.filter(owner=user, is_template=False)
-
-
 def _render_list(request: HttpRequest, *, forms: dict | None = None) -> HttpResponse:
     user = request.user
     tab = request.GET.get("tab", "programs")
-    if tab not in TABS:
+    if tab not in selectors.TABS:
         tab = "programs"
     query = request.GET.get("q", "").strip()[:100]
     programs = (
-        _tab_queryset(user, tab)
+        selectors.programs_in_tab(user=user, tab=tab)
         .select_related("owner")
         .annotate(item_count=Count("items"))
         .order_by("-updated_at", "-id")
@@ -71,11 +61,7 @@ def _render_list(request: HttpRequest, *, forms: dict | None = None) -> HttpResp
     if query:
         programs = programs.filter(title__icontains=query)
     page = Paginator(programs, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
-    counts = Program.objects.visible_to(user).aggregate(
-        programs=Count("pk", filter=Q(owner=user, is_template=False)),
-        templates=Count("pk", filter=Q(owner=user, is_template=True)),
-        shared=Count("pk", filter=Q(is_template=True) & ~Q(owner=user)),
-    )
+    counts = selectors.program_tab_counts(user=user)
     tabs = [
         (name, label, counts[name])
         for name, label in (

@@ -9,91 +9,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from users.access import role_required
 
+from . import selectors
 from .forms import LibrarySearchForm
-from .models import (
-    AssociatedMuscle,
-    Differential,
-    Module,
-    ModuleItem,
-    Muscle,
-    ReferralZone,
-    SectionItem,
-    SectionText,
-    Source,
-)
+from .models import Muscle, SectionText
 
 library_reader_required = role_required("clinician", "editor", "admin")
-
-
-def _muscles_matching(*, q: str = "", region=None) -> QuerySet[Muscle]:
-    """Muscles whose name matches ``q``, or that refer pain to where ``q`` says it hurts."""
-    muscles = Muscle.objects.all()
-    if q:
-        muscles = muscles.filter(
-            Q(name__icontains=q)
-            | Q(referral_zones__region__name__icontains=q)
-            | Q(referral_zones__text__icontains=q)
-        )
-    if region is not None:
-        muscles = muscles.filter(referral_zones__region=region)
-    zones = ReferralZone.objects.select_related("region").order_by("order", "id")
-    return muscles.distinct().prefetch_related(Prefetch("referral_zones", queryset=zones))
 
 
 @library_reader_required
 def muscle_list(request: HttpRequest) -> HttpResponse:
     form = LibrarySearchForm(request.GET or None)
     filters = form.filters()
-    muscles = _muscles_matching(q=filters.get("q", ""), region=filters.get("region"))
+    muscles = selectors.muscles_matching(q=filters.get("q", ""), region=filters.get("region"))
     return render(
         request,
         "trigger/muscle_list.html",
         {"form": form, "muscles": muscles, "searched": bool(filters)},
     )
-
-
-def _muscle_with_content(slug: str) -> Muscle:
-    """One muscle with every row of its content, each list in its order."""
-    ordered = ("order", "id")
-    queryset = Muscle.objects.prefetch_related(
-        Prefetch("section_texts", queryset=SectionText.objects.order_by("id")),
-        Prefetch("section_items", queryset=SectionItem.objects.order_by(*ordered)),
-        Prefetch(
-            "referral_zones",
-            queryset=ReferralZone.objects.select_related("region").order_by(*ordered),
-        ),
-        Prefetch("differentials", queryset=Differential.objects.order_by(*ordered)),
-        Prefetch(
-            "associations",
-            queryset=AssociatedMuscle.objects.select_related("related").order_by(*ordered),
-        ),
-        Prefetch(
-            "associated_from",
-            queryset=AssociatedMuscle.objects.select_related("muscle").order_by(*ordered),
-        ),
-        Prefetch(
-            "modules",
-            queryset=Module.objects.order_by(*ordered).prefetch_related(
-                Prefetch(
-                    "items",
-                    queryset=ModuleItem.objects.select_related("harder_variant", "easier_variant")
-                    .order_by(*ordered)
-                    .prefetch_related("steps"),
-                )
-            ),
-        ),
-        Prefetch("sources", queryset=Source.objects.order_by(*ordered)),
-    )
-    try:
-        return queryset.get(slug=slug)
-    except Muscle.DoesNotExist:
-        raise Http404 from None
 
 
 @dataclass
@@ -191,7 +128,10 @@ def muscle_sections(muscle: Muscle) -> list[SectionBlock]:
 
 @library_reader_required
 def muscle_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    muscle = _muscle_with_content(slug)
+    try:
+        muscle = selectors.muscles_with_content().get(slug=slug)
+    except Muscle.DoesNotExist:
+        raise Http404 from None
     user = request.user
     return render(
         request,

@@ -18,6 +18,7 @@ from tests.factories import (
     ProgramItemFactory,
 )
 from trigger.models import Module
+from trigger.selectors import home_items
 
 STARTER_NAMES = [
     "Calf Stretch",
@@ -74,7 +75,7 @@ def test_a_clinic_only_item_cannot_be_added_to_a_program(clinician):
         services.program_add_item(program=program, library_item=needling)
     assert error.value.code == "clinic_only"
     assert not program.items.exists()
-    assert needling not in services.home_items()
+    assert needling not in home_items()
 
 
 def test_added_items_go_to_the_end_of_the_program(clinician):
