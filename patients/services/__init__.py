@@ -5,11 +5,13 @@ The names most views need are re-exported here.
 
 from .assignments import (
     AlreadyAssigned,
+    NewAssignment,
     assignment_create,
     assignment_end,
     assignment_pause,
     assignment_resume,
     assignment_set_dates,
+    assignments_create_in_bulk,
     patient_create,
     patient_email_change,
     patient_pending_email,
@@ -18,11 +20,13 @@ from .assignments import (
 
 __all__ = [
     "AlreadyAssigned",
+    "NewAssignment",
     "assignment_create",
     "assignment_end",
     "assignment_pause",
     "assignment_resume",
     "assignment_set_dates",
+    "assignments_create_in_bulk",
     "patient_create",
     "patient_email_change",
     "patient_pending_email",

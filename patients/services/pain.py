@@ -90,12 +90,14 @@ def pain_log_record(
     chest_symptoms: bool | None = None,
     recent_immobilisation: bool | None = None,
     now: datetime.datetime | None = None,
+    notify_clinician: bool = True,
 ) -> PainLog:
     """Save a pain score with the safety screen's answers (None: not answered).
 
     A red flag raises an urgent alert, each red flag its own (no de-duplication), and puts
     the patient's exercises on hold (``services.hold``): their reminders pause, not the
-    pain check-ins (the clinician still wants to hear how they are).
+    pain check-ins (the clinician still wants to hear how they are). The clinician is
+    emailed about the alert unless ``notify_clinician`` is False (demo data).
     """
     if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= 10:
         raise ValueError("score must be an integer from 0 to 10")
@@ -132,7 +134,8 @@ def pain_log_record(
         # The exercises go on hold (and their reminders pause) until the clinician resumes.
         hold_start(patient=patient, alert=alert, now=now)
         # The dashboard shows it at once; an email makes sure the clinician looks today.
-        notify_clinician_of_alert.delay_on_commit(alert.pk)
+        if notify_clinician:
+            notify_clinician_of_alert.delay_on_commit(alert.pk)
     return log
 
 

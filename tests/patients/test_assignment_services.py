@@ -146,3 +146,34 @@ def test_a_transition_reads_the_status_from_the_database_not_from_a_stale_copy(c
     with pytest.raises(ValidationError):
         services.assignment_pause(assignment=stale)
     assert Assignment.objects.get(pk=assignment.pk).status == Assignment.Status.ENDED
+
+
+@pytest.mark.django_db
+def test_the_bulk_path_makes_what_one_by_one_makes_in_each_patients_zone(clinician, program):
+    london = PatientFactory(clinician=clinician, time_zone="Europe/London")
+    auckland = PatientFactory(clinician=clinician, time_zone="Pacific/Auckland")
+    stopped = PatientFactory(clinician=clinician, reminders_paused=True)
+    one_by_one = {
+        patient.pk: _create(program, patient, starts_on=START + datetime.timedelta(days=1))
+        for patient in (london, auckland, stopped)
+    }
+
+    made = services.assignments_create_in_bulk(
+        program=program,
+        assigned_by=clinician,
+        new=[
+            services.NewAssignment(patient=p, starts_on=START) for p in (london, auckland, stopped)
+        ],
+        reminder_times=[datetime.time(8)],
+    )
+
+    for assignment in made:
+        single = one_by_one[assignment.patient_id]
+        assert list(assignment.items.values_list("name", flat=True)) == ["Wall stretch"]
+        [schedule] = assignment.reminder_schedules.all()
+        [expected] = single.reminder_schedules.all()
+        assert schedule.local_time == expected.local_time
+        assert schedule.next_due_at == expected.next_due_at
+    due = {a.patient_id: a.reminder_schedules.get().next_due_at for a in made}
+    assert due[stopped.pk] is None
+    assert due[london.pk] != due[auckland.pk]

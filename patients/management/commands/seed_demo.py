@@ -41,11 +41,9 @@ from patients.models import (
     Patient,
     ReminderSchedule,
 )
-from patients.schedule import next_occurrence
+from patients.services import NewAssignment, assignments_create_in_bulk
 from patients.services.alerts import alerts_evaluate
-from patients.services.hold import hold_start
-from patients.services.pain import _alert_message  # the pain service's own wording
-from programs import weekdays
+from patients.services.pain import pain_log_record
 from programs.models import Program
 from programs.services import program_clone, program_create_from_muscle
 from trigger.models import BodyRegion, Muscle
@@ -303,7 +301,8 @@ class Command(BaseCommand):
         unassigned = list(
             Patient.objects.filter(clinician=clinician, user__in=demo_users)
             .exclude(assignments__program=starter)
-            .values_list("pk", "user__username")
+            .select_related("user")
+            .order_by("pk")
         )
         self._assign_in_bulk(starter, clinician, unassigned, count)
 
@@ -311,64 +310,25 @@ class Command(BaseCommand):
     def _demo_user_ids(condition: Q) -> dict[str, int]:
         return dict(User.objects.filter(condition).values_list("username", "pk"))
 
-    def _assign_in_bulk(
-        self, starter: Program, clinician, patients: list[tuple[int, str]], count: int
-    ) -> None:
-        """What patients.services.assignment_create does, for many patients at once."""
-        if not patients:
-            return
+    def _assign_in_bulk(self, starter: Program, clinician, patients: list[Patient], count: int):
+        """The starter for every demo patient who has none, through the assignments
+        service's bulk path, a batch at a time."""
         local_today = timezone.now().astimezone(zoneinfo.ZoneInfo(TIME_ZONE)).date()
         starts_on = local_today - datetime.timedelta(days=DAYS_OF_HISTORY)
-        items = list(starter.items.all())
-        now = timezone.now()
-        # Every demo patient lives in one zone: each reminder time's next UTC instant is
-        # the same for all of them.
-        next_due = {
-            time: next_occurrence(
-                local_time=time,
-                days=weekdays.ALL_DAYS,
-                zone=TIME_ZONE,
-                after=now,
-                starts_on=starts_on,
-            )
-            for time in REMINDER_TIMES
-        }
         for start in range(0, len(patients), BATCH_SIZE):
-            assignments = Assignment.objects.bulk_create(
-                Assignment(
-                    patient_id=patient_id,
-                    program=starter,
-                    title=starter.title,
-                    starts_on=starts_on,
-                    ends_on=self._ends_on(username, count, local_today),
-                    assigned_by=clinician,
-                )
-                for patient_id, username in patients[start : start + BATCH_SIZE]
-            )
-            # PostgreSQL and SQLite >= 3.35 return the new primary keys; items need them.
-            if not all(assignment.pk for assignment in assignments):
-                raise CommandError("This database does not return keys from bulk inserts.")
-            AssignmentItem.objects.bulk_create(
-                (
-                    AssignmentItem(assignment=assignment, **item.copied_fields())
-                    for assignment in assignments
-                    for item in items
-                ),
-                batch_size=BATCH_SIZE,
-            )
-            ReminderSchedule.objects.bulk_create(
-                (
-                    ReminderSchedule(
-                        assignment=assignment,
-                        local_time=time,
-                        original_local_time=time,
-                        channel=ReminderSchedule.Channel.EMAIL,
-                        next_due_at=next_due[time],
+            assignments = assignments_create_in_bulk(
+                program=starter,
+                assigned_by=clinician,
+                new=[
+                    NewAssignment(
+                        patient=patient,
+                        starts_on=starts_on,
+                        ends_on=self._ends_on(patient.user.username, count, local_today),
                     )
-                    for assignment in assignments
-                    for time in REMINDER_TIMES
-                ),
-                batch_size=BATCH_SIZE,
+                    for patient in patients[start : start + BATCH_SIZE]
+                ],
+                reminder_times=REMINDER_TIMES,
+                channel=ReminderSchedule.Channel.EMAIL,
             )
             self.created["assignments"] += len(assignments)
 
@@ -404,7 +364,7 @@ class Command(BaseCommand):
                 items.setdefault(row[0], []).append(row[1:])
             exercise_rows: list[tuple] = []
             pain_rows: list[tuple] = []
-            red_flags: list[tuple[int, int]] = []
+            red_flags: list[int] = []
             for assignment_id, patient_id, username, starts_on in batch:
                 days = DemoDays(
                     rng=random.Random(f"seed_demo:{username}"),
@@ -420,39 +380,33 @@ class Command(BaseCommand):
                 exercise_rows.extend(days.exercise_rows())
                 pain_rows.extend(days.pain_rows())
                 if days.profile.red_flag:
-                    red_flags.append((patient_id, assignment_id))
+                    red_flags.append(patient_id)
             _insert(ExerciseLog, EXERCISE_COLUMNS, exercise_rows)
             _insert(PainLog, PAIN_COLUMNS, pain_rows)
             self.created["logs"] += len(exercise_rows) + len(pain_rows)
-            for patient_id, assignment_id in red_flags:
-                self._red_flag(patient_id, assignment_id, yesterday, zone)
+            for patient_id in red_flags:
+                self._red_flag(patient_id, yesterday, zone)
 
-    def _red_flag(self, patient_id: int, assignment_id: int, day, zone) -> None:
-        """What the pain service does on a "yes" to the calf question, without the email."""
+    def _red_flag(self, patient_id: int, day, zone) -> None:
+        """A "yes" to the calf question, through the pain service (its alert and the hold
+        on the exercises), without emailing the demo clinician."""
         when = datetime.datetime.combine(day, datetime.time(20, 15), tzinfo=zone)
-        log = PainLog.objects.create(
-            patient_id=patient_id,
-            assignment_id=assignment_id,
+        region = self.region
+        log = pain_log_record(
+            patient=Patient.objects.get(pk=patient_id),
             score=7,
-            region=self.region,
-            side=PainLog.Side.LEFT if self.region and self.region.lateral else "",
+            region=region,
+            side=PainLog.Side.LEFT if region and region.lateral else "",
             timing=PainLog.Timing.REST,
-            recorded_for=when,
             calf_swollen_warm_red=True,
             chest_symptoms=False,
             recent_immobilisation=False,
+            now=when,
+            notify_clinician=False,
         )
+        # Written yesterday evening, not now.
         PainLog.objects.filter(pk=log.pk).update(logged_at=when)
-        alert = Alert.objects.create(
-            patient_id=patient_id,
-            kind=Alert.Kind.RED_FLAG,
-            severity=Alert.Severity.URGENT,
-            message=_alert_message(log),
-            pain_log=log,
-        )
-        Alert.objects.filter(pk=alert.pk).update(created_at=when)
-        # The exercises go on hold (their reminders pause) until the clinician resumes them.
-        hold_start(patient=Patient.objects.get(pk=patient_id), alert=alert, now=when)
+        Alert.objects.filter(pain_log=log).update(created_at=when)
         self.created["logs"] += 1
 
     # --- output -------------------------------------------------------------------------
