@@ -328,10 +328,6 @@ class CopiedItem(Dosage):
         return illustration_static_path(self.illustration)
 
     @property
-    def is_exercise(self) -> bool:
-        return not self.is_advice
-
-    @property
     def is_own(self) -> bool:
         """A clinician's own exercise (kept when the exercise itself is deleted)."""
         return self.module_kind == OwnExercise.KIND

@@ -48,7 +48,7 @@ def sign_in_failure_counted(*, user: User, request: HttpRequest | None) -> bool:
     """Called after each failed sign-in of ``user`` is recorded: locks the account when the
     count reaches the limit. True when this failure locked it."""
     limit = settings.LOGIN_DAILY_FAILED_LIMIT
-    if not limit or user.sign_in_locked_at is not None:
+    if not limit or user.is_sign_in_locked:
         return False
     count = failed_sign_ins_counted(user=user)
     if count < limit:
@@ -130,5 +130,5 @@ def _tell_the_owner(*, user: User) -> None:
 def on_password_reset(sender, request, user, **kwargs) -> None:
     """allauth's password reset by emailed link has completed: the owner proved they read
     their mail, so the lock (if any) is lifted."""
-    if user.sign_in_locked_at is not None:
+    if user.is_sign_in_locked:
         account_unlock(user=user, by=None, how="password reset")

@@ -46,7 +46,7 @@ def renew_session_expiry(*, session: SessionBase, user, force: bool = False) -> 
     Also called at sign-in (users.models, user_logged_in), so a fresh session starts
     with the right length and is not written again on its first request.
     """
-    if user.role == user.Role.PATIENT:
+    if user.is_patient:
         age, renew_every = settings.PATIENT_SESSION_SECONDS, PATIENT_RENEW_SECONDS
     else:
         age, renew_every = settings.CLINICIAN_IDLE_SECONDS, STAFF_RENEW_SECONDS

@@ -76,10 +76,6 @@ class Alert(models.Model):
         return {"patient_id": self.patient_id}
 
     @property
-    def is_open(self) -> bool:
-        return self.acknowledged_at is None
-
-    @property
     def resolved_automatically(self) -> bool:
         """Acknowledged by the evaluator (its condition cleared), not by a clinician."""
         return self.acknowledged_at is not None and self.acknowledged_by_id is None

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .choices import Channel
 from .patient import Patient
 
 
@@ -16,9 +17,7 @@ class Invitation(models.Model):
     invitation has revoked it.
     """
 
-    class Channel(models.TextChoices):
-        EMAIL = "email", _("Email")
-        SMS = "sms", _("Text message")
+    Channel = Channel
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Sent, not used yet")

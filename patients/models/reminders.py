@@ -9,6 +9,7 @@ from programs import weekdays
 
 from ..schedule import next_occurrence
 from .assignment import Assignment
+from .choices import Channel
 from .patient import Patient
 
 
@@ -19,9 +20,7 @@ class ReminderSchedule(models.Model):
     dispatcher (reminders issue) scans it through its index.
     """
 
-    class Channel(models.TextChoices):
-        EMAIL = "email", _("Email")
-        SMS = "sms", _("Text message")
+    Channel = Channel
 
     class Kind(models.TextChoices):
         EXERCISE = "exercise", _("Exercise reminder")

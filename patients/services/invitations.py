@@ -77,7 +77,7 @@ def invitation_send(*, patient: Patient, channel: str, sent_by: User) -> Invitat
     A send failure (SMTP, SMS provider) propagates and rolls everything back: the earlier
     invitation then still works.
     """
-    if patient.user.role != User.Role.PATIENT:
+    if not patient.user.is_patient:
         raise ValidationError(_("Only patients can be invited."))
     if channel not in Invitation.Channel.values:
         raise ValidationError(_("Choose email or text message."))
@@ -139,7 +139,7 @@ def invitation_check(invitation: Invitation | None) -> Invitation:
         raise InvitationRefused(InvitationRefused.INVALID)
     user = invitation.patient.user
     # A link never signs in staff or clinicians: it would bypass their password and 2FA.
-    if user.role != User.Role.PATIENT or user.is_staff or user.is_superuser or not user.is_active:
+    if not user.is_patient or user.is_staff or user.is_superuser or not user.is_active:
         raise InvitationRefused(InvitationRefused.INVALID)
     if invitation.used_at is not None:
         raise InvitationRefused(InvitationRefused.USED)
@@ -149,7 +149,7 @@ def invitation_check(invitation: Invitation | None) -> Invitation:
         raise InvitationRefused(InvitationRefused.EXPIRED)
     if Authenticator.objects.filter(user=user).exists():
         raise InvitationRefused(InvitationRefused.TWO_FACTOR)
-    if user.sign_in_locked_at is not None:
+    if user.is_sign_in_locked:
         logger.warning(
             "Invitation link refused: user %s is locked (invitation %s).", user.pk, invitation.pk
         )

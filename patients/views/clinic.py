@@ -262,7 +262,7 @@ def patient_unlock(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     patient = get_patient_for_clinician(request.user, pk)
-    if patient.user.sign_in_locked_at is not None:
+    if patient.user.is_sign_in_locked:
         account_unlock(user=patient.user, by=request.user, how="clinic")
         messages.success(request, _("The patient can sign in again."))
     return redirect(patient)

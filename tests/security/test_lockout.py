@@ -4,7 +4,7 @@
   right password is refused), another account from the same address is not locked, the
   lock ends with its window, the counts live in the configured cache (Redis in CI), the
   admin's login is limited like any login, three wrong sign-in codes end the code.
-- tests/patients/test_invitations.py: INVITATION_FAILED_LIMIT wrong link tokens from one
+- tests/patients/invitations/test_brute_force.py: INVITATION_FAILED_LIMIT wrong link tokens from one
   address lock that address out (429, even with a good token), another address is not
   locked, the lock ends with its window, opening links (GET) does not count.
 
