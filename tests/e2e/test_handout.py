@@ -124,7 +124,7 @@ def test_the_handout_prints_on_at_most_two_pages_with_its_pictures(
     )
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert serious_violations(page) == []
-    assert screenshot(page, "handout-phone").stat().st_size > 0
+    screenshot(page, "handout-phone")
 
     page.emulate_media(media="print")
     pdf = page.pdf(format="A4", print_background=True)

@@ -92,7 +92,7 @@ def test_a_patient_answers_yes_to_the_calf_question_and_sees_the_advice_first(
     assert advice.bounding_box()["y"] < saved.bounding_box()["y"]
     assert advice.bounding_box()["y"] < 844 / 2
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    assert screenshot(page, "patient-pain-red-flag").stat().st_size > 0
+    screenshot(page, "patient-pain-red-flag")
 
     assert (log.score, log.region.slug, log.side, log.calf_swollen_warm_red) == (
         7,

@@ -134,7 +134,7 @@ def test_a_patient_ticks_off_two_exercises_and_sees_them_in_history(
     ]
     assert no_sideways_scroll(page)
     assert serious_violations(page) == []
-    assert screenshot(page, "patient-today").stat().st_size > 0
+    screenshot(page, "patient-today")
 
     page.get_by_role("link", name="History").click()
     page.wait_for_url(re.compile(r"/me/history/"))
@@ -144,7 +144,7 @@ def test_a_patient_ticks_off_two_exercises_and_sees_them_in_history(
     expect(page.locator("#history-summary")).to_contain_text("Pain from 6 to 3 over 30 days")
     assert no_sideways_scroll(page)
     assert serious_violations(page) == []
-    assert screenshot(page, "patient-history").stat().st_size > 0
+    screenshot(page, "patient-history")
 
 
 def test_a_patient_adds_a_session_for_yesterday_on_a_phone(live_server, phone_page, program):
