@@ -65,17 +65,29 @@ def program_create(
     )
 
 
+class AlreadyInProgram(Exception):
+    """The library item is already in the program: the clinician is asked first."""
+
+
 @transaction.atomic
-def program_add_item(*, program: Program, library_item: ModuleItem) -> ProgramItem:
-    """Copy a library item's instructions and dosage into the program, at the end."""
-    if library_item.module.setting != Module.Setting.HOME:
+def program_add_item(
+    *, program: Program, library_item: ModuleItem, again: bool = False
+) -> ProgramItem:
+    """Copy a library item's instructions and dosage into the program, at the end.
+
+    An item already in the program raises ``AlreadyInProgram`` unless ``again`` (the
+    clinician confirmed they want it twice)."""
+    if not library_item.module.is_home:
         raise ValidationError(
             _("%(name)s is carried out in the clinic and cannot go into a home program."),
             params={"name": library_item.name},
             code="clinic_only",
         )
-    # Lock the program row so two quick adds do not take the same position.
+    # Lock the program row so two quick adds do not take the same position, and a
+    # double-clicked add finds the first one's item.
     Program.objects.select_for_update().filter(pk=program.pk).first()
+    if not again and program.items.filter(library_item=library_item).exists():
+        raise AlreadyInProgram(library_item.name)
     last = program.items.aggregate(last=Max("order"))["last"]
     item = ProgramItem.objects.create(
         program=program,

@@ -336,18 +336,15 @@ def item_add(request: HttpRequest, pk: int) -> HttpResponse:
     program = get_program_for_user(request.user, pk, write=True)
     form = AddItemForm(request.POST)
     item = None
-    if (
-        form.is_valid()
-        and request.POST.get("confirm") != "1"
-        and program.items.filter(library_item=form.cleaned_data["library_item"]).exists()
-    ):
-        # Already in the program: ask first (a page without JavaScript, a prompt with it).
-        return _duplicate_prompt(request, program, form.cleaned_data["library_item"])
     if form.is_valid():
+        library_item = form.cleaned_data["library_item"]
         try:
             item = services.program_add_item(
-                program=program, library_item=form.cleaned_data["library_item"]
+                program=program, library_item=library_item, again=request.POST.get("confirm") == "1"
             )
+        except services.AlreadyInProgram:
+            # Ask first (a page without JavaScript, a prompt with it).
+            return _duplicate_prompt(request, program, library_item)
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)

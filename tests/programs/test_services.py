@@ -86,6 +86,19 @@ def test_added_items_go_to_the_end_of_the_program(clinician):
     assert list(program.items.values_list("library_item", flat=True)) == [first.pk, second.pk]
 
 
+def test_an_item_already_in_the_program_is_added_again_only_when_confirmed(clinician):
+    program = ProgramFactory(owner=clinician)
+    stretch = ModuleItemFactory()
+    services.program_add_item(program=program, library_item=stretch)
+
+    with pytest.raises(services.AlreadyInProgram):
+        services.program_add_item(program=program, library_item=stretch)
+    assert program.items.count() == 1
+
+    services.program_add_item(program=program, library_item=stretch, again=True)
+    assert program.items.count() == 2
+
+
 def test_cloning_copies_the_items_with_their_dosage_and_notes(clinician):
     program = ProgramFactory(owner=clinician, title="Calf rehab")
     ProgramItemFactory(program=program, sets=4, reps=8, note="Slowly.", weekdays=0b101)
