@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from enum import StrEnum
 
 from django.conf import settings
 from django.db import transaction
@@ -30,6 +31,7 @@ from users.emails import send_templated_email
 from .. import sms
 from ..models import Alert, Patient, ReminderSchedule
 from ..tasks import notify_patient_of_resume
+from .alerts import alert_acknowledge
 from .preferences import patient_reminders_hold, patient_reminders_lift_hold
 
 logger = logging.getLogger(__name__)
@@ -206,3 +208,26 @@ def hold_notify_patient(*, patient_id: int) -> bool:
         template="patients/email/exercises_resumed", context=context, to=[patient.user.email]
     )
     return True
+
+
+class Review(StrEnum):
+    """What acknowledging an alert did (``alert_review``)."""
+
+    ALREADY_ACKNOWLEDGED = "already_acknowledged"  # someone else was first: nothing changed
+    ACKNOWLEDGED = "acknowledged"
+    RESUMED = "resumed"  # acknowledged, and the hold lifted
+    STILL_ON_HOLD = "still_on_hold"  # acknowledged; another red flag keeps the hold
+
+
+@transaction.atomic
+def alert_review(*, alert: Alert, by, note: str, resume_exercises: bool = False) -> Review:
+    """The clinician acknowledges an alert with a note and, for a red flag, may resume the
+    exercises in the same step. The resume waits until every red flag is reviewed."""
+    if not alert_acknowledge(alert=alert, by=by, note=note):
+        logger.info("Alert %s was already acknowledged (clinician %s)", alert.pk, by.pk)
+        return Review.ALREADY_ACKNOWLEDGED
+    if not resume_exercises:
+        return Review.ACKNOWLEDGED
+    if hold_lift(patient=alert.patient, by=by):
+        return Review.RESUMED
+    return Review.STILL_ON_HOLD

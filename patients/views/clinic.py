@@ -10,7 +10,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -54,7 +53,6 @@ from ..forms import (
 )
 from ..models import Alert, Patient
 from ..reminders import send_test_reminder
-from ..services import alerts as alert_services
 from ..services import dashboard, progressions
 from ..services import hold as hold_services
 from ..services import story as story_services
@@ -195,30 +193,32 @@ def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         # The patient's page again, with the error beside this alert; nothing saved.
         return _story(request, patient, bound_forms={alert.pk: form})
-    with transaction.atomic():
-        acknowledged = alert_services.alert_acknowledge(
-            alert=alert, by=request.user, note=form.cleaned_data["note"]
+    review = hold_services.alert_review(
+        alert=alert,
+        by=request.user,
+        note=form.cleaned_data["note"],
+        resume_exercises=form.resumes_exercises,
+    )
+    Review = hold_services.Review
+    if review == Review.ALREADY_ACKNOWLEDGED:
+        messages.info(request, _("This alert had already been acknowledged."))
+    elif review == Review.RESUMED:
+        messages.success(
+            request,
+            _("The alert was acknowledged and the exercises resumed: the patient is told."),
         )
-        if not acknowledged:
-            messages.info(request, _("This alert had already been acknowledged."))
-        elif form.resumes_exercises:
-            if hold_services.hold_lift(patient=patient, by=request.user):
-                messages.success(
-                    request,
-                    _("The alert was acknowledged and the exercises resumed: the patient is told."),
-                )
-            else:
-                messages.warning(
-                    request,
-                    _(
-                        "The alert was acknowledged. The exercises stay on hold until every "
-                        "red flag is reviewed."
-                    ),
-                )
-        elif "exercises" in form.fields:
-            messages.success(request, _("The alert was acknowledged. The exercises stay on hold."))
-        else:
-            messages.success(request, _("The alert was acknowledged."))
+    elif review == Review.STILL_ON_HOLD:
+        messages.warning(
+            request,
+            _(
+                "The alert was acknowledged. The exercises stay on hold until every "
+                "red flag is reviewed."
+            ),
+        )
+    elif "exercises" in form.fields:
+        messages.success(request, _("The alert was acknowledged. The exercises stay on hold."))
+    else:
+        messages.success(request, _("The alert was acknowledged."))
     return redirect(f"{patient.get_absolute_url()}#alerts")
 
 

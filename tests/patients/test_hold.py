@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from patients import sms
 from patients.models import Alert, ExerciseLog, PainLog, ReminderSchedule
-from patients.services.hold import hold_lift, hold_notify_patient
+from patients.services.hold import Review, alert_review, hold_lift, hold_notify_patient
 from patients.services.logs import exercise_log_record
 from patients.services.pain import pain_log_record
 from tests import factories
@@ -408,3 +408,34 @@ def test_the_page_after_a_red_flag_says_the_exercises_are_on_hold(patient_client
     assert "Your exercises are on hold until your clinician has reviewed your answers." in (
         response.content.decode()
     )
+
+
+def test_reviewing_a_red_flag_resumes_only_once_every_red_flag_is_reviewed(record, item):
+    first, second = red_flag(record), red_flag(record)
+    clinician = record.clinician
+    first_alert, second_alert = first.alerts.get(), second.alerts.get()
+
+    kept = alert_review(alert=first_alert, by=clinician, note=NOTE, resume_exercises=True)
+    record.refresh_from_db()
+    assert kept == Review.STILL_ON_HOLD
+    assert record.exercises_on_hold
+
+    resumed = alert_review(alert=second_alert, by=clinician, note=NOTE, resume_exercises=True)
+    record.refresh_from_db()
+    assert resumed == Review.RESUMED
+    assert not record.exercises_on_hold
+
+
+def test_reviewing_an_alert_twice_keeps_the_first_note(record, item, caplog):
+    alert = red_flag(record).alerts.get()
+    clinician = record.clinician
+    assert alert_review(alert=alert, by=clinician, note=NOTE) == Review.ACKNOWLEDGED
+
+    again = alert_review(alert=alert, by=clinician, note="Another note.", resume_exercises=True)
+
+    alert.refresh_from_db()
+    record.refresh_from_db()
+    assert again == Review.ALREADY_ACKNOWLEDGED
+    assert alert.acknowledgement_note == NOTE
+    assert record.exercises_on_hold
+    assert f"Alert {alert.pk} was already acknowledged" in caplog.text
