@@ -27,13 +27,13 @@ LANDINGS = [
     pytest.param(
         lambda: EditorFactory(username="ed.smoke"),
         "/admin/",
-        "Trigger-point library administration",
+        "Site administration",
         id="editor",
     ),
     pytest.param(
         lambda: AdminFactory(username="admin.smoke"),
         "/admin/",
-        "Trigger-point library administration",
+        "Site administration",
         id="admin",
     ),
 ]
