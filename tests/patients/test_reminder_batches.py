@@ -339,6 +339,4 @@ def test_dispatch_queues_one_task_per_batch_of_each_channel(
     for batch in batches:
         assert len({by_id[pk] for pk in batch}) == 1  # one channel per task
     assert sorted(pk for batch in batches for pk in batch) == sorted(by_id)
-    assert {d.patient_id for d in Delivery.objects.all()} == {
-        a.patient_id for a in emails + texts
-    }
+    assert {d.patient_id for d in Delivery.objects.all()} == {a.patient_id for a in emails + texts}
