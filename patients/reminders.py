@@ -546,36 +546,33 @@ def update_each(model: type[Model], objects: Sequence[Model], field_names: list[
     each field's ``get_db_prep_save``, so dates and times are stored as the ORM stores
     them on every backend.
     """
-    if not objects:
-        return 0
     using = router.db_for_write(model)
     connection = connections[using]
     quote = connection.ops.quote_name
     pk = model._meta.pk
-    assignments, params = [], []
-    for name in field_names:
-        field = model._meta.get_field(name)
-        column = quote(field.column)
-        cases = []
-        for obj in objects:
-            cases.append("WHEN %s THEN %s")
-            params += [
-                pk.get_db_prep_value(obj.pk, connection),
-                field.get_db_prep_save(getattr(obj, field.attname), connection),
-            ]
-        # ELSE keeps the column's own type for the CASE, whatever the parameters' types.
-        assignments.append(
-            f"{column} = CASE {quote(pk.column)} {' '.join(cases)} ELSE {column} END"
+    fields = [model._meta.get_field(name) for name in field_names]
+    updated = 0
+    # A statement's parameters are bounded (SQLite: 32,766): a thousand rows at a time.
+    for start in range(0, len(objects), 1000):
+        chunk = objects[start : start + 1000]
+        keys = [pk.get_db_prep_value(obj.pk, connection) for obj in chunk]
+        assignments, params = [], []
+        for model_field in fields:
+            column = quote(model_field.column)
+            for key, obj in zip(keys, chunk, strict=True):
+                value = getattr(obj, model_field.attname)
+                params += [key, model_field.get_db_prep_save(value, connection)]
+            whens = " ".join(["WHEN %s THEN %s"] * len(chunk))
+            # ELSE keeps the column's own type for the CASE, whatever the parameters' types.
+            assignments.append(f"{column} = CASE {quote(pk.column)} {whens} ELSE {column} END")
+        sql = (
+            f"UPDATE {quote(model._meta.db_table)} SET {', '.join(assignments)} "
+            f"WHERE {quote(pk.column)} IN ({', '.join(['%s'] * len(chunk))})"
         )
-    params += [pk.get_db_prep_value(obj.pk, connection) for obj in objects]
-    placeholders = ", ".join(["%s"] * len(objects))
-    sql = (
-        f"UPDATE {quote(model._meta.db_table)} SET {', '.join(assignments)} "
-        f"WHERE {quote(pk.column)} IN ({placeholders})"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params + keys)
+            updated += cursor.rowcount
+    return updated
 
 
 # --- The checks before a send ---------------------------------------------------------
