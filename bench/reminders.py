@@ -304,7 +304,10 @@ def dispatch_query(not_due: int, repeats: int = 50) -> dict:
             samples.append((time.perf_counter() - start) * 1000)
         return round(statistics.median(samples), 3)
 
-    ReminderSchedule.objects.all().delete()
+    with connection.cursor() as cursor:
+        # TRUNCATE, not QuerySet.delete(): the audit log's signals would write an entry
+        # per deleted schedule (minutes for 100,000).
+        cursor.execute("TRUNCATE patients_delivery, patients_reminderschedule")
     empty_ms = timed()
     with connection.cursor() as cursor:
         # Whole minutes of the day x both kinds, on as many assignments as it takes.
@@ -493,10 +496,13 @@ def readme_section(results: dict) -> str:
         "Most time of its own (tottime per delivery): "
         + "; ".join(f"`{row}`" for row in profile["top_tottime"])
         + ".",
-        "",
-        f"Dispatch query with {query['schedules']:,} schedules not due: {query['full_ms']} ms "
-        f"(empty table: {query['empty_ms']} ms).",
     ]
+    if query:
+        lines += [
+            "",
+            f"Dispatch query with {query['schedules']:,} schedules not due: {query['full_ms']} "
+            f"ms (empty table: {query['empty_ms']} ms).",
+        ]
     return "\n".join(lines)
 
 

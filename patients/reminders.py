@@ -125,9 +125,11 @@ def reminders_dispatch(
     now = now or timezone.now()
     created_ids: list[int] = []
     for _batch in range(max_batches):
+        # Claimed rows move past `now`, so each pass reads the next due ones through the
+        # next_due_at index. Most minutes nothing is due: one index probe, no transaction.
+        if not ReminderSchedule.objects.filter(next_due_at__lte=now).exists():
+            break
         with transaction.atomic():
-            # Claimed rows move past `now`, so each pass reads the next due ones through
-            # the next_due_at index; nothing due is one index probe.
             due = list(
                 ReminderSchedule.objects.filter(next_due_at__lte=now)
                 .select_related("assignment__patient")
