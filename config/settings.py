@@ -382,6 +382,11 @@ REMINDER_DAILY_CAP = env.int("REMINDER_DAILY_CAP", default=4)
 REMINDER_MAX_LATENESS_MINUTES = env.int("REMINDER_MAX_LATENESS_MINUTES", default=120)
 # Pending deliveries older than this are queued again by the sweep (lost broker message).
 REMINDER_SWEEP_AFTER_SECONDS = env.int("REMINDER_SWEEP_AFTER_SECONDS", default=180)
+# Deliveries per worker task (patients/reminders.py, send_batches). Emails share one mail
+# connection per batch, and a repeat after a killed worker carries the same Message-ID;
+# text messages go one per task, so a killed worker can repeat at most one.
+REMINDER_EMAIL_BATCH_SIZE = env.int("REMINDER_EMAIL_BATCH_SIZE", default=50)
+REMINDER_SMS_BATCH_SIZE = env.int("REMINDER_SMS_BATCH_SIZE", default=1)
 # --- Retention (patients/services/retention.py; `manage.py prune`, daily from beat) -----
 # Days a record is kept; 0 keeps it for ever. Expired sessions always go.
 PRUNE_DELIVERIES_AFTER_DAYS = env.int("PRUNE_DELIVERIES_AFTER_DAYS", default=400)

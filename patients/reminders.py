@@ -3,12 +3,14 @@
 The flow (docs/architecture.md, "The reminder pipeline"):
 
 1. Each ReminderSchedule row carries ``next_due_at`` (UTC), computed in the patient's zone.
-2. ``reminders_dispatch`` (beat, every minute) selects due rows through that index and
-   claims each with a conditional UPDATE that moves ``next_due_at`` on; only the claimer
-   creates the Delivery row, unique on (schedule, occurrence), and queues its send after
-   commit. Two dispatchers, or a retried one, cannot both claim a row.
-3. ``delivery_send`` (worker, acks_late) claims the delivery (pending -> sending), decides
-   whether to send or skip, sends through the channel and records the outcome.
+2. ``reminders_dispatch`` (beat, every minute) claims due rows a batch at a time (a
+   locking read that skips rows another dispatcher holds, then one UPDATE that moves
+   ``next_due_at`` on); only the claimer creates the Delivery rows, unique on (schedule,
+   occurrence), and queues their sends after commit, several deliveries per task. Two
+   dispatchers, or a retried one, cannot both claim a row.
+3. ``deliveries_send`` (worker, acks_late) claims each delivery of its batch
+   (pending -> sending), decides for each whether to send or skip, sends through the
+   channel (one mail connection per batch) and records the outcomes in one UPDATE.
 4. ``reminders_sweep`` queues again what the broker lost: deliveries still pending after a
    few minutes, and sends abandoned by a killed worker.
 """
@@ -18,21 +20,31 @@ from __future__ import annotations
 import datetime
 import logging
 import urllib.parse
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core import signing
-from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import IntegrityError, connections, router, transaction
+from django.db.models import Count, F, Model
+from django.db.models.sql import UpdateQuery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from programs import weekdays
-from users.emails import send_templated_email
+from users.emails import EmailTemplates
 
 from . import sms
-from .models import Assignment, Delivery, ExerciseLog, Patient, ReminderSchedule
+from .models import (
+    Assignment,
+    AssignmentItem,
+    Delivery,
+    ExerciseLog,
+    Patient,
+    ReminderSchedule,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -95,76 +107,78 @@ def reminders_dispatch(
 ) -> DispatchResult:
     """Claim every due schedule and create its delivery, a batch per transaction.
 
-    Each row is claimed with a conditional UPDATE (``next_due_at`` still the value read):
-    a concurrent dispatcher that claimed it first leaves it unmatched, so exactly one
-    dispatcher creates its delivery. The (schedule, occurrence) unique constraint is the
-    backstop. Sends are queued after the batch commits.
+    A batch of due rows is claimed with one locking read (``FOR UPDATE SKIP LOCKED``, in
+    ``next_due_at`` order) and moved on with one UPDATE: a concurrent dispatcher skips the
+    rows this one holds and, once it commits, no longer finds them due, so exactly one
+    dispatcher creates each delivery. (SQLite, the embedded default, has no row locks: its
+    write transactions run one at a time, which gives the same guarantee.) The
+    (schedule, occurrence) unique constraint is the backstop. The batch's deliveries are
+    queued after commit, several per task (``send_batches``).
 
     No single row can stop the batch: a row whose delivery already exists (a clock set
     back, a manual edit, a restore), or whose next time cannot be computed, is moved
     forward and logged, and the others go on. A row that must not be dispatched (stopped,
     paused, held, program not running) loses its due time without a delivery.
     """
-    from .tasks import send_reminder  # tasks import this module
+    from .tasks import send_reminders  # tasks import this module
 
     now = now or timezone.now()
     created_ids: list[int] = []
-    claimed_total = 0
     for _batch in range(max_batches):
         # Claimed rows move past `now`, so each pass reads the next due ones through the
-        # next_due_at index; nothing due is one index probe.
-        due = list(
-            ReminderSchedule.objects.filter(next_due_at__lte=now)
-            .select_related("assignment__patient")
-            .order_by("next_due_at", "pk")[:batch_size]
-        )
-        if not due:
+        # next_due_at index. Most minutes nothing is due: one index probe, no transaction.
+        if not ReminderSchedule.objects.filter(next_due_at__lte=now).exists():
             break
         with transaction.atomic():
-            claimed = [c for c in (_claim_schedule(s, now) for s in due) if c is not None]
+            due = list(
+                ReminderSchedule.objects.filter(next_due_at__lte=now)
+                .select_related("assignment__patient")
+                .select_for_update(skip_locked=True, of=("self",))
+                .order_by("next_due_at", "pk")[:batch_size]
+            )
+            if not due:
+                break
+            claimed = []
+            for schedule in due:
+                occurrence = schedule.next_due_at
+                schedule.next_due_at, dispatch = _move_on(schedule, occurrence, now)
+                if dispatch:
+                    claimed.append((schedule, occurrence))
+            update_each(ReminderSchedule, due, ["next_due_at"])
             deliveries = _deliveries_for(claimed)
-            ids = [delivery.pk for delivery in deliveries]
-            if ids:
-                transaction.on_commit(lambda ids=ids: _enqueue(send_reminder, ids))
-        claimed_total += len(ids)
-        created_ids += ids
-    return DispatchResult(claimed=claimed_total, deliveries=created_ids)
+            batches = send_batches((delivery.pk, delivery.channel) for delivery in deliveries)
+            if batches:
+                transaction.on_commit(lambda batches=batches: _enqueue(send_reminders, batches))
+        created_ids += [delivery.pk for delivery in deliveries]
+    return DispatchResult(claimed=len(created_ids), deliveries=created_ids)
 
 
-def _claim_schedule(
-    schedule: ReminderSchedule, now: datetime.datetime
-) -> tuple[ReminderSchedule, datetime.datetime] | None:
-    """Move one due row on; (schedule, occurrence) when this dispatcher won it and a
-    delivery is to be created."""
-    occurrence = schedule.next_due_at
-    claim = ReminderSchedule.objects.filter(pk=schedule.pk, next_due_at=occurrence)
+def _move_on(
+    schedule: ReminderSchedule, occurrence: datetime.datetime, now: datetime.datetime
+) -> tuple[datetime.datetime | None, bool]:
+    """A claimed row's next due time, and whether this occurrence gets a delivery."""
     if not schedule_is_live(schedule=schedule):
         # Stopped or paused before its due time was cleared: nothing to dispatch, ever,
         # until a resume recomputes it.
-        claim.update(next_due_at=None)
         logger.info(
             "reminder schedule %s of patient %s is stopped, paused or held: due time cleared",
             schedule.pk,
             schedule.assignment.patient_id,
         )
-        return None
+        return None, False
     try:
         # The next occurrence after now, not after the one due: a dispatcher that was down
         # for hours sends the latest due reminder once, not a backlog.
-        following = schedule.next_occurrence_after(max(occurrence, now))
+        return schedule.next_occurrence_after(max(occurrence, now)), True
     except Exception:
         retry_at = now + BAD_ROW_RETRY
-        claim.update(next_due_at=retry_at)
         logger.exception(
             "reminder schedule %s of patient %s: next time not computable; retried at %s",
             schedule.pk,
             schedule.assignment.patient_id,
             retry_at.isoformat(),
         )
-        return None
-    if not claim.update(next_due_at=following):
-        return None  # another dispatcher claimed it
-    return schedule, occurrence
+        return retry_at, False
 
 
 def _deliveries_for(claimed: list[tuple[ReminderSchedule, datetime.datetime]]) -> list[Delivery]:
@@ -225,19 +239,41 @@ def _deliveries_for(claimed: list[tuple[ReminderSchedule, datetime.datetime]]) -
     return created
 
 
-def _enqueue(task, ids: list[int]) -> None:
-    if not ids:
+def send_batches(deliveries: Iterable[tuple[int, str]]) -> list[list[int]]:
+    """Delivery ids (with their channel) grouped into the batches one task sends.
+
+    Email batches are large: one connection, and a second copy after a worker is killed
+    mid-batch carries the same Message-ID. Text messages default to one per task, so a
+    killed worker can repeat at most the one text it was sending (README.md, "Exactly
+    once, per channel").
+    """
+    sizes = {
+        ReminderSchedule.Channel.EMAIL: settings.REMINDER_EMAIL_BATCH_SIZE,
+        ReminderSchedule.Channel.SMS: settings.REMINDER_SMS_BATCH_SIZE,
+    }
+    by_channel: dict[str, list[int]] = {}
+    for pk, channel in deliveries:
+        by_channel.setdefault(channel, []).append(pk)
+    batches = []
+    for channel, ids in by_channel.items():
+        size = max(1, sizes.get(channel, 1))
+        batches += [ids[start : start + size] for start in range(0, len(ids), size)]
+    return batches
+
+
+def _enqueue(task, batches: list[list[int]]) -> None:
+    if not batches:
         return
-    # One producer (one broker connection) for the whole batch, not one per message.
+    # One producer (one broker connection) for every message, not one each.
     with task.app.producer_or_acquire() as producer:
-        for pk in ids:
-            task.apply_async((pk,), producer=producer)
+        for ids in batches:
+            task.apply_async((ids,), producer=producer)
 
 
 def reminders_sweep(*, now: datetime.datetime | None = None) -> list[int]:
     """Queue again the deliveries the broker lost. Sends are idempotent, so a delivery
     queued twice is still sent once."""
-    from .tasks import send_reminder
+    from .tasks import send_reminders
 
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(seconds=settings.REMINDER_SWEEP_AFTER_SECONDS)
@@ -252,42 +288,45 @@ def reminders_sweep(*, now: datetime.datetime | None = None) -> list[int]:
     )
     # Only those given back: a send that finished meanwhile (the UPDATE waited for its row
     # lock, then no longer matched) is not queued again.
-    abandoned = list(
+    given_back = list(
         Delivery.objects.filter(
             pk__in=abandoned, status=Delivery.Status.PENDING, updated_at=now
-        ).values_list("pk", flat=True)
+        ).values_list("pk", "channel")
     )
     lost = list(
         Delivery.objects.filter(status=Delivery.Status.PENDING, updated_at__lt=cutoff).values_list(
-            "pk", flat=True
+            "pk", "channel"
         )[:5000]
     )
     # Touch them so the next sweep waits another interval before queueing them again.
-    Delivery.objects.filter(pk__in=lost).update(updated_at=now)
-    stale = abandoned + lost
+    Delivery.objects.filter(pk__in=[pk for pk, _ in lost]).update(updated_at=now)
+    abandoned = [pk for pk, _ in given_back]
+    lost_ids = [pk for pk, _ in lost]
+    stale = abandoned + lost_ids
     if stale:
         logger.warning(
             "reminder sweep re-queued %s deliveries (%s abandoned by a worker, %s lost by the "
             "broker): abandoned=%s lost=%s",
             len(stale),
             len(abandoned),
-            len(lost),
+            len(lost_ids),
             abandoned[:100],
-            lost[:100],
+            lost_ids[:100],
         )
-        transaction.on_commit(lambda: _enqueue(send_reminder, stale))
+        batches = send_batches(given_back + lost)
+        transaction.on_commit(lambda: _enqueue(send_reminders, batches))
     return stale
 
 
 def send_test_reminder(*, patient: Patient) -> Delivery:
     """One reminder now, through the whole pipeline (broker, worker, channel)."""
-    from .tasks import send_reminder
+    from .tasks import send_reminders
 
     channel = ReminderSchedule.Channel.EMAIL if patient.user.email else ReminderSchedule.Channel.SMS
     delivery = Delivery.objects.create(
         patient=patient, kind=Delivery.Kind.TEST, channel=channel, occurrence=timezone.now()
     )
-    send_reminder.delay_on_commit(delivery.pk)
+    send_reminders.delay_on_commit([delivery.pk])
     return delivery
 
 
@@ -298,81 +337,151 @@ class DeliveryImpossible(ValueError):
     """The reminder cannot be sent as set up (no address for its channel): failed."""
 
 
-def delivery_send(*, delivery_id: int, now: datetime.datetime | None = None) -> Delivery | None:
-    """Send one delivery, or record why it was skipped. Idempotent: a delivery already
-    sent, skipped, failed or being sent by another worker is left alone.
+@dataclass(frozen=True)
+class SendResult:
+    # The deliveries this call finished (sent, skipped, failed) or gave back for a retry.
+    deliveries: list[Delivery] = field(default_factory=list)
+    # Delivery id -> the channel's error, for those given back (pending) to be retried.
+    transient: dict[int, str] = field(default_factory=dict)
 
-    After the claim (pending -> sending), the decision and the send happen in one
-    transaction holding the patient's row lock, re-reading the delivery, its schedule and
-    the patient: an erasure, a stop or a second worker for the same patient waits for the
-    send under way, and a send never starts with data read before them. The lock also
-    makes the daily cap exact (two workers cannot both pass it).
+
+def deliveries_send(
+    *, delivery_ids: Sequence[int], now: datetime.datetime | None = None
+) -> SendResult:
+    """Send a batch of deliveries, or record why each was skipped. Idempotent: a delivery
+    already sent, skipped, failed or being sent by another worker is left alone.
+
+    Each delivery is claimed on its own condition (pending -> sending) by one UPDATE for
+    the batch. Then one transaction holds the row locks of the batch's patients (in id
+    order, so two batches cannot deadlock) and of its deliveries, re-reads them, loads
+    what the checks need for the whole batch in a few queries, sends through one email
+    connection, and records every outcome with one UPDATE. An erasure, a stop or another
+    worker's send for the same patient waits for the batch under way, and no send starts
+    with data read before them. The locks also make the daily cap exact (two workers
+    cannot both pass it).
     """
     now = now or timezone.now()
-    claimed = Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.PENDING).update(
-        status=Delivery.Status.SENDING,
-        claimed_at=now,
-        attempts=F("attempts") + 1,
-        updated_at=now,
-    )
+    claimed = _claim_deliveries(delivery_ids, now)
     if not claimed:
-        return None
-    patient_id = (
-        Delivery.objects.filter(pk=delivery_id).values_list("patient_id", flat=True).first()
-    )
-    transient: Exception | None = None
+        return SendResult()
+    transient: dict[int, str] = {}
     with transaction.atomic():
-        patient_locked = Patient.objects.select_for_update().filter(pk=patient_id).exists()
+        patients = {
+            patient.pk: patient
+            for patient in Patient.objects.select_related("user", "clinician")
+            .select_for_update(of=("self",))
+            .filter(pk__in=set(claimed.values()))
+            .order_by("pk")
+        }
         # The delivery's row lock keeps the sweep from giving a live send back as
         # abandoned: its UPDATE waits, then finds the row no longer "sending".
-        delivery = (
-            Delivery.objects.select_related(
-                "patient__user", "patient__clinician", "schedule__assignment"
-            )
+        deliveries = list(
+            Delivery.objects.select_related("schedule__assignment")
             .select_for_update(of=("self",))
-            .filter(pk=delivery_id, status=Delivery.Status.SENDING)
-            .first()
+            .filter(pk__in=list(claimed), status=Delivery.Status.SENDING)
+            .order_by("pk")
         )
-        if not patient_locked or delivery is None:
-            erased = not patient_locked or not Delivery.objects.filter(pk=delivery_id).exists()
-            logger.log(
-                logging.WARNING if erased else logging.INFO,
-                "reminder delivery %s of patient %s not sent by this task: reason=%s",
-                delivery_id,
-                patient_id,
-                "the patient or the delivery was erased after the claim"
-                if erased
-                else "given back by the sweep after the claim; its new task sends it",
-            )
-            return None
-        reason = skip_reason(delivery=delivery, now=now)
-        if reason:
-            return _finish(delivery, Delivery.Status.SKIPPED, reason)
-        try:
-            _send_through_channel(delivery)
-        except (sms.TransientSmsError, OSError) as error:
-            # Give the delivery back; the task retries it with a backoff.
-            transient = error
-            _finish(delivery, Delivery.Status.PENDING, str(error))
-        except (sms.SmsError, DeliveryImpossible) as error:
-            return _finish(delivery, Delivery.Status.FAILED, str(error))
-        except Exception as error:
-            logger.exception(
-                "reminder delivery %s (schedule %s, patient %s): unexpected error in the "
-                "%s channel",
-                delivery.pk,
-                delivery.schedule_id,
-                delivery.patient_id,
-                delivery.channel,
-            )
-            return _finish(
-                delivery,
-                Delivery.Status.FAILED,
-                _("Unexpected error: %(error)s") % {"error": type(error).__name__},
-            )
-        else:
-            return _finish(delivery, Delivery.Status.SENT, "", sent_at=timezone.now())
-    raise TransientDeliveryError(str(transient)) from transient
+        deliveries = [d for d in deliveries if d.patient_id in patients]
+        for delivery in deliveries:
+            delivery.patient = patients[delivery.patient_id]
+        _log_not_sent_here(claimed, deliveries, patients)
+        checks = _BatchChecks.load(deliveries)
+        outcomes: list[tuple[Delivery, str, str]] = []
+        with _Channels() as channels:
+            for delivery in deliveries:
+                status, reason = _decide_and_send(delivery, now, checks, channels)
+                if status == Delivery.Status.PENDING:
+                    transient[delivery.pk] = reason
+                outcomes.append((delivery, status, reason))
+        _record_outcomes(outcomes)
+    return SendResult(deliveries=deliveries, transient=transient)
+
+
+def delivery_send(*, delivery_id: int, now: datetime.datetime | None = None) -> Delivery | None:
+    """Send one delivery (a batch of one); None when it was not this call's to send.
+    Raises ``TransientDeliveryError`` when the channel failed in a way worth retrying."""
+    result = deliveries_send(delivery_ids=[delivery_id], now=now)
+    if delivery_id in result.transient:
+        raise TransientDeliveryError(result.transient[delivery_id])
+    return result.deliveries[0] if result.deliveries else None
+
+
+def _claim_deliveries(delivery_ids: Sequence[int], now: datetime.datetime) -> dict[int, int]:
+    """pending -> sending for each of these deliveries still pending, in one statement;
+    {delivery id: patient id} of those this call won."""
+    if not delivery_ids:
+        return {}
+    query = Delivery.objects.filter(
+        pk__in=list(delivery_ids), status=Delivery.Status.PENDING
+    ).query.chain(UpdateQuery)
+    query.add_update_values(
+        {
+            "status": Delivery.Status.SENDING,
+            "claimed_at": now,
+            "attempts": F("attempts") + 1,
+            "updated_at": now,
+        }
+    )
+    using = router.db_for_write(Delivery)
+    sql, params = query.get_compiler(using=using).as_sql()
+    # RETURNING (PostgreSQL; SQLite since 3.35) names the rows this UPDATE changed: those
+    # a concurrent claimer took first no longer match its WHERE.
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"{sql} RETURNING id, patient_id", params)
+        return dict(cursor.fetchall())
+
+
+def _log_not_sent_here(
+    claimed: dict[int, int], deliveries: list[Delivery], patients: dict[int, Patient]
+) -> None:
+    missing = set(claimed) - {delivery.pk for delivery in deliveries}
+    if not missing:
+        return
+    still_there = set(Delivery.objects.filter(pk__in=missing).values_list("pk", flat=True))
+    for delivery_id in sorted(missing):
+        patient_id = claimed[delivery_id]
+        erased = patient_id not in patients or delivery_id not in still_there
+        logger.log(
+            logging.WARNING if erased else logging.INFO,
+            "reminder delivery %s of patient %s not sent by this task: reason=%s",
+            delivery_id,
+            patient_id,
+            "the patient or the delivery was erased after the claim"
+            if erased
+            else "given back by the sweep after the claim; its new task sends it",
+        )
+
+
+def _decide_and_send(
+    delivery: Delivery, now: datetime.datetime, checks: _BatchChecks, channels: _Channels
+) -> tuple[str, str]:
+    """(status, reason) of one delivery of the batch: skipped, sent, failed, or pending
+    again after a transient error."""
+    reason = skip_reason(delivery=delivery, now=now, checks=checks)
+    if reason:
+        return Delivery.Status.SKIPPED, reason
+    try:
+        delivery.outgoing = channels.message_for(delivery)
+        _send_through_channel(delivery)
+    except (sms.TransientSmsError, OSError) as error:
+        # Given back; the task retries it with a backoff.
+        return Delivery.Status.PENDING, str(error)
+    except (sms.SmsError, DeliveryImpossible) as error:
+        return Delivery.Status.FAILED, str(error)
+    except Exception as error:
+        logger.exception(
+            "reminder delivery %s (schedule %s, patient %s): unexpected error in the %s channel",
+            delivery.pk,
+            delivery.schedule_id,
+            delivery.patient_id,
+            delivery.channel,
+        )
+        return Delivery.Status.FAILED, _("Unexpected error: %(error)s") % {
+            "error": type(error).__name__
+        }
+    delivery.sent_at = timezone.now()
+    checks.record_sent(delivery)
+    return Delivery.Status.SENT, ""
 
 
 def delivery_fail(*, delivery_id: int, reason: str) -> None:
@@ -400,12 +509,25 @@ _OUTCOME_LEVEL = {
 }
 
 
-def _finish(delivery: Delivery, status: str, reason: str, sent_at=None) -> Delivery:
-    delivery.status = status
-    delivery.reason = reason[:300]
-    delivery.sent_at = sent_at
-    delivery.save(update_fields=["status", "reason", "sent_at", "updated_at"])
-    if status != Delivery.Status.SENT:
+def _record_outcomes(outcomes: list[tuple[Delivery, str, str]]) -> None:
+    """Every outcome of the batch in one UPDATE; a log line for each one not sent."""
+    if not outcomes:
+        return
+    updated_at = timezone.now()
+    for delivery, status, reason in outcomes:
+        delivery.status = status
+        delivery.reason = reason[:300]
+        if status != Delivery.Status.SENT:
+            delivery.sent_at = None
+        delivery.updated_at = updated_at
+    update_each(
+        Delivery,
+        [delivery for delivery, _, _ in outcomes],
+        ["status", "reason", "sent_at", "updated_at"],
+    )
+    for delivery, status, reason in outcomes:
+        if status == Delivery.Status.SENT:
+            continue
         logger.log(
             _OUTCOME_LEVEL.get(status, logging.WARNING),
             "reminder delivery %s (schedule %s, patient %s, %s) %s: reason=%s",
@@ -416,12 +538,110 @@ def _finish(delivery: Delivery, status: str, reason: str, sent_at=None) -> Deliv
             "to be retried" if status == Delivery.Status.PENDING else status,
             reason,
         )
-    return delivery
 
 
-def skip_reason(*, delivery: Delivery, now: datetime.datetime) -> str:
+def update_each(model: type[Model], objects: Sequence[Model], field_names: list[str]) -> int:
+    """Write each object's own values of these fields in one UPDATE (``CASE id WHEN ...``).
+
+    What ``QuerySet.bulk_update`` does, without building a ``When(pk=...)`` expression per
+    row and field: that took most of a batch's time (bench/README.md). Values go through
+    each field's ``get_db_prep_save``, so dates and times are stored as the ORM stores
+    them on every backend.
+    """
+    using = router.db_for_write(model)
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    pk = model._meta.pk
+    fields = [model._meta.get_field(name) for name in field_names]
+    updated = 0
+    # A statement's parameters are bounded (SQLite: 32,766): a thousand rows at a time.
+    for start in range(0, len(objects), 1000):
+        chunk = objects[start : start + 1000]
+        keys = [pk.get_db_prep_value(obj.pk, connection) for obj in chunk]
+        assignments, params = [], []
+        for model_field in fields:
+            column = quote(model_field.column)
+            for key, obj in zip(keys, chunk, strict=True):
+                value = getattr(obj, model_field.attname)
+                params += [key, model_field.get_db_prep_save(value, connection)]
+            whens = " ".join(["WHEN %s THEN %s"] * len(chunk))
+            # ELSE keeps the column's own type for the CASE, whatever the parameters' types.
+            assignments.append(f"{column} = CASE {quote(pk.column)} {whens} ELSE {column} END")
+        sql = (
+            f"UPDATE {quote(model._meta.db_table)} SET {', '.join(assignments)} "
+            f"WHERE {quote(pk.column)} IN ({', '.join(['%s'] * len(chunk))})"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params + keys)
+            updated += cursor.rowcount
+    return updated
+
+
+# --- The checks before a send ---------------------------------------------------------
+
+
+def _local_day(delivery: Delivery) -> datetime.date:
+    return delivery.occurrence.astimezone(delivery.patient.zone).date()
+
+
+def _start_of_local_day(delivery: Delivery) -> datetime.datetime:
+    return datetime.datetime.combine(
+        _local_day(delivery), datetime.time.min, tzinfo=delivery.patient.zone
+    )
+
+
+class _BatchChecks:
+    """What ``skip_reason`` needs for a whole batch, read in a few queries under the
+    patients' row locks: which exercise days are done, and what each patient was sent
+    since the start of the batch's local days (kept up to date as the batch sends)."""
+
+    def __init__(
+        self,
+        done: set[tuple[int, datetime.date]],
+        sent: dict[int, list[tuple[int, datetime.datetime]]],
+    ) -> None:
+        self.done = done
+        self.sent = sent
+
+    @classmethod
+    def load(cls, deliveries: list[Delivery]) -> _BatchChecks:
+        if not deliveries:
+            return cls(set(), {})
+        exercise_days = {
+            (delivery.schedule.assignment_id, _local_day(delivery))
+            for delivery in deliveries
+            if delivery.kind == Delivery.Kind.EXERCISE and delivery.schedule is not None
+        }
+        sent: dict[int, list[tuple[int, datetime.datetime]]] = {}
+        rows = Delivery.objects.filter(
+            patient_id__in={delivery.patient_id for delivery in deliveries},
+            status=Delivery.Status.SENT,
+            sent_at__gte=min(_start_of_local_day(delivery) for delivery in deliveries),
+        ).values_list("patient_id", "pk", "sent_at")
+        for patient_id, pk, sent_at in rows:
+            sent.setdefault(patient_id, []).append((pk, sent_at))
+        return cls(exercises_done_for(exercise_days), sent)
+
+    def exercises_done(self, *, assignment: Assignment, day: datetime.date) -> bool:
+        return (assignment.pk, day) in self.done
+
+    def sent_since(self, delivery: Delivery, start: datetime.datetime) -> int:
+        return sum(
+            1
+            for pk, sent_at in self.sent.get(delivery.patient_id, ())
+            if pk != delivery.pk and sent_at >= start
+        )
+
+    def record_sent(self, delivery: Delivery) -> None:
+        self.sent.setdefault(delivery.patient_id, []).append((delivery.pk, delivery.sent_at))
+
+
+def skip_reason(
+    *, delivery: Delivery, now: datetime.datetime, checks: _BatchChecks | None = None
+) -> str:
     """Why this reminder must not go out now, or "" to send it. Called under the patient's
-    row lock (delivery_send), so the daily cap counts what other workers sent."""
+    row lock (deliveries_send), so the daily cap counts what other workers sent."""
+    checks = checks or _BatchChecks.load([delivery])
     patient = delivery.patient
     if patient.reminders_stopped_at:
         return _("The patient stopped reminders.")
@@ -435,8 +655,7 @@ def skip_reason(*, delivery: Delivery, now: datetime.datetime) -> str:
     if schedule.paused:
         return _("This reminder is paused.")
     assignment = schedule.assignment
-    zone = patient.zone
-    local_day = delivery.occurrence.astimezone(zone).date()
+    local_day = _local_day(delivery)
     if assignment.status != Assignment.Status.ACTIVE:
         return _("The program is %(status)s.") % {"status": assignment.get_status_display()}
     if not assignment.is_current_on(local_day):
@@ -446,19 +665,11 @@ def skip_reason(*, delivery: Delivery, now: datetime.datetime) -> str:
         return _("Too late to be useful (due %(minutes)s minutes ago).") % {
             "minutes": int(lateness.total_seconds() // 60)
         }
-    if delivery.kind == Delivery.Kind.EXERCISE and exercises_done_on(
+    if delivery.kind == Delivery.Kind.EXERCISE and checks.exercises_done(
         assignment=assignment, day=local_day
     ):
         return _("Today's exercises are already done.")
-    start_of_day = datetime.datetime.combine(local_day, datetime.time.min, tzinfo=zone)
-    sent_today = (
-        Delivery.objects.filter(
-            patient=patient, status=Delivery.Status.SENT, sent_at__gte=start_of_day
-        )
-        .exclude(pk=delivery.pk)
-        .count()
-    )
-    if sent_today >= settings.REMINDER_DAILY_CAP:
+    if checks.sent_since(delivery, _start_of_local_day(delivery)) >= settings.REMINDER_DAILY_CAP:
         return _("Daily limit of %(cap)s reminders reached.") % {"cap": settings.REMINDER_DAILY_CAP}
     return ""
 
@@ -466,20 +677,45 @@ def skip_reason(*, delivery: Delivery, now: datetime.datetime) -> str:
 def exercises_done_on(*, assignment: Assignment, day: datetime.date) -> bool:
     """True when every exercise due that day has all its sessions logged (done or
     skipped). Advice is never logged, so it never keeps a reminder coming."""
-    due = {
-        item.pk: item.times_per_day
-        for item in assignment.items.all()
-        if not item.is_advice and weekdays.includes(item.weekdays, day.weekday())
+    return (assignment.pk, day) in exercises_done_for({(assignment.pk, day)})
+
+
+def exercises_done_for(
+    assignment_days: set[tuple[int, datetime.date]],
+) -> set[tuple[int, datetime.date]]:
+    """The (assignment id, day) pairs whose exercises are all done that day (see
+    ``exercises_done_on``), for any number of pairs in two queries."""
+    if not assignment_days:
+        return set()
+    days_of: dict[int, set[datetime.date]] = {}
+    for assignment_id, day in assignment_days:
+        days_of.setdefault(assignment_id, set()).add(day)
+    due: dict[tuple[int, datetime.date], dict[int, int]] = {pair: {} for pair in assignment_days}
+    for item in AssignmentItem.objects.filter(assignment_id__in=days_of, is_advice=False):
+        for day in days_of[item.assignment_id]:
+            if weekdays.includes(item.weekdays, day.weekday()):
+                due[(item.assignment_id, day)][item.pk] = item.times_per_day
+    item_ids = {pk for sessions in due.values() for pk in sessions}
+    logged: dict[tuple[int, datetime.date], int] = {}
+    if item_ids:
+        logged = {
+            (item_id, day): sessions
+            for item_id, day, sessions in ExerciseLog.objects.filter(
+                item_id__in=item_ids,
+                performed_on__in={day for _, day in assignment_days},
+            )
+            .values("item_id", "performed_on")
+            .annotate(sessions=Count("id"))
+            .values_list("item_id", "performed_on", "sessions")
+        }
+    return {
+        (assignment_id, day)
+        for (assignment_id, day), sessions in due.items()
+        if all(logged.get((pk, day), 0) >= times for pk, times in sessions.items())
     }
-    if not due:
-        return True
-    logged = dict(
-        ExerciseLog.objects.filter(item_id__in=due, performed_on=day)
-        .values("item_id")
-        .annotate(sessions=Count("id"))
-        .values_list("item_id", "sessions")
-    )
-    return all(logged.get(pk, 0) >= sessions for pk, sessions in due.items())
+
+
+# --- Messages -------------------------------------------------------------------------
 
 
 def stop_token(patient: Patient) -> str:
@@ -504,47 +740,98 @@ def delivery_message_id(delivery: Delivery) -> str:
     return f"<{delivery_idempotency_key(delivery)}>"
 
 
-def _send_through_channel(delivery: Delivery) -> None:
+class _Channels:
+    """What a batch sends with: the reminder's email templates compiled once, one
+    connection to the mail server (opened at the first email, closed after the batch),
+    the SMS backend and the absolute links."""
+
+    def __init__(self) -> None:
+        self.templates: EmailTemplates | None = None
+        self.connection = None
+        self.links = {
+            "today": settings.SITE_URL + reverse("patients:today"),
+            "pain": settings.SITE_URL + reverse("patients:pain"),
+        }
+
+    def __enter__(self) -> _Channels:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        close = getattr(self.connection, "close", None)
+        if close is None:
+            return
+        try:
+            close()
+        except OSError:
+            # Every message of the batch was handed over before: the outcomes stand.
+            logger.warning("the mail connection of a reminder batch did not close cleanly")
+
+    def email_connection(self):
+        if self.connection is None:
+            connection = get_connection()
+            # Django's backends keep one connection open across send_messages() calls
+            # once opened; a backend without one (a test double) needs no open.
+            if hasattr(connection, "open"):
+                connection.open()
+            self.connection = connection
+        return self.connection
+
+    def message_for(self, delivery: Delivery) -> EmailMultiAlternatives | sms.SmsMessage:
+        patient = delivery.patient
+        stop_url = settings.SITE_URL + reverse(
+            "patients:reminders_stop", kwargs={"token": stop_token(patient)}
+        )
+        context = _message_context(delivery, self.links, stop_url)
+        if delivery.channel == ReminderSchedule.Channel.SMS:
+            if not patient.phone:
+                raise DeliveryImpossible(_("The patient has no mobile number."))
+            return sms.SmsMessage(
+                to=str(patient.phone),
+                body=_sms_body(context),
+                idempotency_key=delivery_idempotency_key(delivery),
+            )
+        if not patient.user.email:
+            raise DeliveryImpossible(_("The patient has no email address."))
+        if self.templates is None:
+            self.templates = EmailTemplates.load("patients/email/reminder")
+        return self.templates.message(
+            context=context,
+            to=[patient.user.email],
+            headers={
+                "List-Unsubscribe": f"<{stop_url}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                # The same Message-ID for every attempt of one delivery: a second copy
+                # after a worker was killed between the accept and the status write is
+                # recognisably the same message to the mail systems that de-duplicate
+                # on it.
+                "Message-ID": delivery_message_id(delivery),
+            },
+            connection=self.email_connection(),
+        )
+
+
+def _message_context(delivery: Delivery, links: dict[str, str], stop_url: str) -> dict:
+    """What a reminder says, by its kind: the one place that chooses the message."""
     patient = delivery.patient
     clinician = patient.clinician
-    today_url = settings.SITE_URL + reverse("patients:today")
-    pain_url = settings.SITE_URL + reverse("patients:pain")
-    stop_url = settings.SITE_URL + reverse(
-        "patients:reminders_stop", kwargs={"token": stop_token(patient)}
-    )
     assignment = delivery.schedule.assignment if delivery.schedule else None
-    context = {
+    return {
         "patient_first_name": patient.user.first_name,
         "clinician_name": clinician.get_full_name() or clinician.username,
         "program_title": assignment.title if assignment else "",
         "kind": delivery.kind,
-        "link": pain_url if delivery.kind == Delivery.Kind.PAIN_CHECK_IN else today_url,
+        "link": links["pain"] if delivery.kind == Delivery.Kind.PAIN_CHECK_IN else links["today"],
         "stop_url": stop_url,
     }
-    if delivery.channel == ReminderSchedule.Channel.SMS:
-        if not patient.phone:
-            raise DeliveryImpossible(_("The patient has no mobile number."))
-        sms.send_sms(
-            to=str(patient.phone),
-            body=_sms_body(context),
-            idempotency_key=delivery_idempotency_key(delivery),
-        )
-        return
-    if not patient.user.email:
-        raise DeliveryImpossible(_("The patient has no email address."))
-    send_templated_email(
-        template="patients/email/reminder",
-        context=context,
-        to=[patient.user.email],
-        headers={
-            "List-Unsubscribe": f"<{stop_url}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            # The same Message-ID for every attempt of one delivery: a second copy after a
-            # worker was killed between the accept and the status write is recognisably
-            # the same message to the mail systems that de-duplicate on it.
-            "Message-ID": delivery_message_id(delivery),
-        },
-    )
+
+
+def _send_through_channel(delivery: Delivery) -> None:
+    """Hand the delivery's rendered message (``delivery.outgoing``) to its channel."""
+    outgoing = delivery.outgoing
+    if isinstance(outgoing, sms.SmsMessage):
+        sms.get_sms_backend().send(outgoing)
+    else:
+        outgoing.connection.send_messages([outgoing])
 
 
 def _sms_body(context: dict) -> str:

@@ -17,16 +17,39 @@ def sweep_reminders() -> int:
     return len(reminders.reminders_sweep())
 
 
+def _retry_countdown(retries: int) -> int:
+    # 30 s, 60 s, 120 s ... capped well under the broker's visibility timeout.
+    return min(30 * 2**retries, 600)
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=MAX_RETRIES)
+def send_reminders(self, delivery_ids: list[int]) -> None:
+    """Send a batch of deliveries; those given back by a transient channel error are
+    retried together, as a smaller batch."""
+    transient = reminders.deliveries_send(delivery_ids=delivery_ids).transient
+    if not transient:
+        return
+    if self.request.retries >= MAX_RETRIES:
+        for delivery_id, error in transient.items():
+            reminders.delivery_fail(delivery_id=delivery_id, reason=error)
+        return
+    error = reminders.TransientDeliveryError("; ".join(sorted(set(transient.values()))))
+    raise self.retry(
+        args=(sorted(transient),), exc=error, countdown=_retry_countdown(self.request.retries)
+    )
+
+
 @shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=MAX_RETRIES)
 def send_reminder(self, delivery_id: int) -> None:
+    """One delivery: what the version before batches queued (still consumed after an
+    upgrade)."""
     try:
         reminders.delivery_send(delivery_id=delivery_id)
     except reminders.TransientDeliveryError as error:
         if self.request.retries >= MAX_RETRIES:
             reminders.delivery_fail(delivery_id=delivery_id, reason=str(error))
             return
-        # 30 s, 60 s, 120 s ... capped well under the broker's visibility timeout.
-        raise self.retry(exc=error, countdown=min(30 * 2**self.request.retries, 600)) from error
+        raise self.retry(exc=error, countdown=_retry_countdown(self.request.retries)) from error
 
 
 @shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=MAX_RETRIES)
