@@ -28,7 +28,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from programs import weekdays
 from users.emails import send_templated_email
 
 from . import sms
@@ -466,11 +465,7 @@ def skip_reason(*, delivery: Delivery, now: datetime.datetime) -> str:
 def exercises_done_on(*, assignment: Assignment, day: datetime.date) -> bool:
     """True when every exercise due that day has all its sessions logged (done or
     skipped). Advice is never logged, so it never keeps a reminder coming."""
-    due = {
-        item.pk: item.times_per_day
-        for item in assignment.items.all()
-        if not item.is_advice and weekdays.includes(item.weekdays, day.weekday())
-    }
+    due = {item.pk: item.times_per_day for item in assignment.items.all() if item.is_due_on(day)}
     if not due:
         return True
     logged = dict(

@@ -384,8 +384,8 @@ def test_patients_are_sorted_by_who_needs_attention_first(client, clinician):
         "Ed Ending",  # normal
         "Val Quieter",  # then the longest without activity
         "Quinn Quiet",
-        "Al Fine",  # then by name
-        "Bo Fine",
+        "Bo Fine",  # then the order they were added (the kept order's index, issue 18)
+        "Al Fine",
         "Ann Acked",  # an acknowledged alert no longer counts; active today
     ]
 

@@ -43,6 +43,7 @@ from patients.models import (
 )
 from patients.schedule import next_occurrence
 from patients.services.alerts import alerts_evaluate
+from patients.services.attention import attention_refresh_all
 from patients.services.hold import hold_start
 from patients.services.pain import _alert_message  # the pain service's own wording
 from programs import weekdays
@@ -207,6 +208,8 @@ class Command(BaseCommand):
             if self.created["assignments"] or self.created["logs"]:
                 # What the beat does every 15 minutes: the computed alerts of the new logs.
                 alerts_evaluate()
+                # The logs were copied in bulk, past the services: the dashboard's kept order.
+                attention_refresh_all()
         self._report(patients)
 
     # --- accounts -----------------------------------------------------------------------
