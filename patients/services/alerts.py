@@ -141,9 +141,8 @@ def _day(value: datetime.date) -> str:
 
 def _pain_rising(scope: QuerySet[Patient], today: datetime.date, zone) -> list[Finding]:
     programs = (
-        Assignment.objects.filter(patient__in=scope, status=Assignment.Status.ACTIVE)
-        .filter(starts_on__lte=today)
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+        Assignment.objects.current_on(today)
+        .filter(patient__in=scope)
         .annotate(
             baseline=clinical.baseline_expression(),
             recent=clinical.pain_average_expression(
@@ -174,20 +173,19 @@ def _pain_rising(scope: QuerySet[Patient], today: datetime.date, zone) -> list[F
 
 def _no_activity(scope: QuerySet[Patient], today: datetime.date, zone) -> list[Finding]:
     cutoff = today - datetime.timedelta(days=clinical.INACTIVE_DAYS)
-    active_programs = Assignment.objects.filter(
-        patient_id=OuterRef("pk"), status=Assignment.Status.ACTIVE, starts_on__lte=today
-    ).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+    active_programs = Assignment.objects.current_on(today).filter(patient_id=OuterRef("pk"))
     patients = (
         scope.filter(Exists(active_programs))
+        # The patient's own local days (the kept ``Patient.last_activity_on`` is the clinic's).
         .annotate(
-            last_activity_on=clinical.last_activity_expression(zone=zone),
+            last_active_on=clinical.last_activity_expression(zone=zone),
             program_since=Subquery(active_programs.order_by("starts_on").values("starts_on")[:1]),
         )
         .filter(
-            Q(last_activity_on__lte=cutoff)
-            | Q(last_activity_on__isnull=True, program_since__lte=cutoff)
+            Q(last_active_on__lte=cutoff)
+            | Q(last_active_on__isnull=True, program_since__lte=cutoff)
         )
-        .values_list("pk", "last_activity_on", "program_since")
+        .values_list("pk", "last_active_on", "program_since")
     )
     findings = []
     for patient_id, last_activity_on, program_since in patients:
