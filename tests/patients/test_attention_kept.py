@@ -53,7 +53,7 @@ class World:
             self.items[name] = AssignmentItem.objects.create(
                 assignment=assignment, name="Calf stretch", instructions="Slowly.", times_per_day=2
             )
-        self.last_log: dict[str, ExerciseLog] = {}
+        self.logged: dict[str, list[ExerciseLog]] = {name: [] for name in self.patients}
 
     def patient(self, name: str) -> Patient:
         return Patient.objects.get(pk=self.patients[name].pk)
@@ -71,7 +71,7 @@ def log_today(name: str) -> Callable[[World], None]:
             status=ExerciseLog.Status.DONE,
             now=NOW,
         )
-        world.last_log[name] = log
+        world.logged[name].append(log)
 
     step.__name__ = f"{name} logs an exercise today"
     return step
@@ -87,7 +87,7 @@ def log_late(name: str) -> Callable[[World], None]:
             skip_reason="Too tired",
             now=NOW,
         )
-        world.last_log[name] = log
+        world.logged[name].append(log)
 
     step.__name__ = f"{name} adds yesterday's session later"
     return step
@@ -95,7 +95,7 @@ def log_late(name: str) -> Callable[[World], None]:
 
 def undo(name: str) -> Callable[[World], None]:
     def step(world: World) -> None:
-        logs.exercise_log_undo(patient=world.patient(name), log=world.last_log.pop(name), now=NOW)
+        logs.exercise_log_undo(patient=world.patient(name), log=world.logged[name].pop(), now=NOW)
 
     step.__name__ = f"{name} undoes the last log"
     return step

@@ -94,9 +94,9 @@ def paused(assignment):
 
 def two_programs_overlapping(assignment):
     log(item(assignment, times_per_day=2), 1)
-    second = AssignmentFactory(patient=assignment.patient, starts_on=day(2))
+    drops = item(AssignmentFactory(patient=assignment.patient, starts_on=day(2)), name="Drops")
     for n in (2, 3):
-        log(item(second, name="Heel drops"), n)
+        log(drops, n)
 
 
 SITUATIONS = {
