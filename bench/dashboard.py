@@ -35,6 +35,11 @@ from bench.env import ROOT, configure, percentile, stop
 
 # Its own database: the reminders benchmark empties the tables of trigger_bench.
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/trigger_bench_dashboard")
+# Production refuses the no-op mail and SMS backends (system checks: sign-in codes and
+# reminders would be lost); the pages measured send neither, so the console backends stand
+# in, with the switch a test server uses.
+os.environ.setdefault("EMAIL_URL", "consolemail://")
+os.environ.setdefault("ALLOW_CONSOLE_BACKENDS", "true")
 # Production settings with one change, written to a temporary module for this process and
 # gunicorn: `collectstatic` with the manifest storage stops on the vendored Bootstrap's
 # missing source map (bench/README.md), so static files use the plain storage, which needs
@@ -75,6 +80,21 @@ def seed(patients: int) -> dict:
         "pain_logs": PainLog.objects.count(),
         "seed_seconds": round(seconds, 1),
     }
+
+
+def authenticator_app(username: str) -> None:
+    """The clinician has set up their authenticator app, as production requires of every
+    clinician (MFA_REQUIRED_ROLES): otherwise every page redirects to its set-up. The
+    secret is never checked: the session is written as after a completed sign-in."""
+    from allauth.mfa.models import Authenticator
+
+    from users.models import User
+
+    Authenticator.objects.get_or_create(
+        user=User.objects.get(username=username),
+        type=Authenticator.Type.TOTP,
+        defaults={"data": {"secret": "benchmark-only"}},
+    )
 
 
 def session_cookie(username: str = CLINICIAN) -> str:
@@ -266,9 +286,12 @@ def main() -> None:
     data = seed(args.patients)
     print(f"data: {json.dumps(data)}", flush=True)
     paths = urls()
+    authenticator_app(CLINICIAN)
     checks = query_check(paths)
     for name, check in checks.items():
         print(f"queries {name}: {check['queries']} ({check['query_ms']} ms in SQL)", flush=True)
+        if check["status"] != 200:
+            raise SystemExit(f"{name}: status {check['status']} in the query check")
     cookies = {username: session_cookie(username) for username in {CLINICIAN, ME_PATIENT}}
 
     port = free_port()
