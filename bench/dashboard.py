@@ -7,7 +7,8 @@
 3. gunicorn (`config.wsgi`, 2 sync workers, DEBUG off) and a client of a few threads with
    the demo clinician's session cookie: a fixed number of requests per URL, bounded in
    time, for `/clinic/` (page 1 of 10,000 patients), `/clinic/patients/<id>/` (the demo
-   patient with the red flag) and a trivial view of the same app in the same run:
+   patient with the red flag), `/me/` (demo.patient's own page, with their session) and a
+   trivial view of the same app in the same run:
    `/manifest.webmanifest`, the cheapest existing view (a small JSON document, no
    template); with the session cookie it runs the same middleware, whose session expiry
    check loads the session and the user (two queries), as every page does.
@@ -34,6 +35,11 @@ from bench.env import ROOT, configure, percentile, stop
 
 # Its own database: the reminders benchmark empties the tables of trigger_bench.
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/trigger_bench_dashboard")
+# Production refuses the no-op mail and SMS backends (system checks: sign-in codes and
+# reminders would be lost); the pages measured send neither, so the console backends stand
+# in, with the switch a test server uses.
+os.environ.setdefault("EMAIL_URL", "consolemail://")
+os.environ.setdefault("ALLOW_CONSOLE_BACKENDS", "true")
 # Production settings with one change, written to a temporary module for this process and
 # gunicorn: `collectstatic` with the manifest storage stops on the vendored Bootstrap's
 # missing source map (bench/README.md), so static files use the plain storage, which needs
@@ -51,6 +57,7 @@ os.environ["PYTHONPATH"] = os.pathsep.join([str(SETTINGS_DIR), str(ROOT)])
 RESULTS = ROOT / "bench" / "results"
 CLINICIAN = "demo.clinician"
 STORY_PATIENT = "demo.c1.patient2"  # the demo patient with a red flag
+ME_PATIENT = "demo.patient"  # the first clinician's first patient, 90 days of logs
 
 
 def seed(patients: int) -> dict:
@@ -75,8 +82,23 @@ def seed(patients: int) -> dict:
     }
 
 
-def session_cookie() -> str:
-    """A signed-in session of the demo clinician, written as the login would."""
+def authenticator_app(username: str) -> None:
+    """The clinician has set up their authenticator app, as production requires of every
+    clinician (MFA_REQUIRED_ROLES): otherwise every page redirects to its set-up. The
+    secret is never checked: the session is written as after a completed sign-in."""
+    from allauth.mfa.models import Authenticator
+
+    from users.models import User
+
+    Authenticator.objects.get_or_create(
+        user=User.objects.get(username=username),
+        type=Authenticator.Type.TOTP,
+        defaults={"data": {"secret": "benchmark-only"}},
+    )
+
+
+def session_cookie(username: str = CLINICIAN) -> str:
+    """A signed-in session of ``username``, written as the login would."""
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
@@ -84,13 +106,14 @@ def session_cookie() -> str:
     from users.middleware import RENEWED_AT_KEY
     from users.models import User
 
-    user = User.objects.get(username=CLINICIAN)
+    user = User.objects.get(username=username)
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session[RENEWED_AT_KEY] = int(time.time())
-    session.set_expiry(settings.CLINICIAN_IDLE_SECONDS)
+    if user.is_clinician:
+        session.set_expiry(settings.CLINICIAN_IDLE_SECONDS)
     session.create()
     return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
 
@@ -103,7 +126,13 @@ def urls() -> dict[str, str]:
         "trivial": "/manifest.webmanifest",
         "dashboard": "/clinic/",
         "patient": f"/clinic/patients/{story.pk}/",
+        "me": "/me/",
     }
+
+
+def user_of(name: str) -> str:
+    """Whose session requests ``name``: the patient for /me/, the clinician otherwise."""
+    return ME_PATIENT if name == "me" else CLINICIAN
 
 
 def query_check(paths: dict[str, str]) -> dict:
@@ -114,10 +143,10 @@ def query_check(paths: dict[str, str]) -> dict:
 
     from users.models import User
 
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(User.objects.get(username=CLINICIAN))
     report = {}
     for name, path in paths.items():
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(User.objects.get(username=user_of(name)))
         client.get(path)  # warm
         with CaptureQueriesContext(connection) as queries:
             started = time.perf_counter()
@@ -173,6 +202,16 @@ def start_gunicorn(port: int, workers: int, log: Path) -> subprocess.Popen:
             time.sleep(0.2)
     stop(process)
     raise RuntimeError("gunicorn did not answer in 30 s")
+
+
+def peak_rss_mb(master_pid: int) -> float:
+    """The highest peak resident memory (VmHWM) among gunicorn's worker processes."""
+    peaks = []
+    for child in Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split():
+        for line in Path(f"/proc/{child}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                peaks.append(int(line.split()[1]) / 1024)
+    return round(max(peaks), 1) if peaks else 0.0
 
 
 def get(port: int, path: str, cookie: str) -> int:
@@ -247,10 +286,13 @@ def main() -> None:
     data = seed(args.patients)
     print(f"data: {json.dumps(data)}", flush=True)
     paths = urls()
+    authenticator_app(CLINICIAN)
     checks = query_check(paths)
     for name, check in checks.items():
         print(f"queries {name}: {check['queries']} ({check['query_ms']} ms in SQL)", flush=True)
-    cookie = session_cookie()
+        if check["status"] != 200:
+            raise SystemExit(f"{name}: status {check['status']} in the query check")
+    cookies = {username: session_cookie(username) for username in {CLINICIAN, ME_PATIENT}}
 
     port = free_port()
     server = start_gunicorn(port, args.workers, RESULTS / "gunicorn.log")
@@ -259,13 +301,14 @@ def main() -> None:
             name: measure(
                 port,
                 path,
-                cookie,
+                cookies[user_of(name)],
                 requests=args.requests,
                 concurrency=args.concurrency,
                 max_seconds=args.max_seconds,
             )
             for name, path in paths.items()
         }
+        worker_rss_mb = peak_rss_mb(server.pid)
     finally:
         stop(server)
     for name, run in runs.items():
@@ -281,6 +324,8 @@ def main() -> None:
             runs["dashboard"]["rps"] / runs["trivial"]["rps"], 3
         ),
         "ratio_rps_patient_to_trivial": round(runs["patient"]["rps"] / runs["trivial"]["rps"], 3),
+        "ratio_rps_me_to_trivial": round(runs["me"]["rps"] / runs["trivial"]["rps"], 3),
+        "web_worker_peak_rss_mb": worker_rss_mb,
     }
     (RESULTS / "dashboard.json").write_text(json.dumps(results, indent=2))
     for name, run in runs.items():
@@ -290,8 +335,10 @@ def main() -> None:
         )
     print(
         f"ratio dashboard/trivial {results['ratio_rps_dashboard_to_trivial']}, "
-        f"patient/trivial {results['ratio_rps_patient_to_trivial']}"
+        f"patient/trivial {results['ratio_rps_patient_to_trivial']}, "
+        f"me/trivial {results['ratio_rps_me_to_trivial']}"
     )
+    print(f"gunicorn web worker peak RSS: {worker_rss_mb} MB", flush=True)
 
 
 if __name__ == "__main__":

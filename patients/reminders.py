@@ -33,7 +33,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from programs import weekdays
 from users.emails import EmailTemplates
 
 from . import sms
@@ -691,9 +690,10 @@ def exercises_done_for(
     for assignment_id, day in assignment_days:
         days_of.setdefault(assignment_id, set()).add(day)
     due: dict[tuple[int, datetime.date], dict[int, int]] = {pair: {} for pair in assignment_days}
-    for item in AssignmentItem.objects.filter(assignment_id__in=days_of, is_advice=False):
+    items = AssignmentItem.objects.filter(assignment_id__in=days_of, is_advice=False)
+    for item in items.select_related("assignment"):
         for day in days_of[item.assignment_id]:
-            if weekdays.includes(item.weekdays, day.weekday()):
+            if item.is_due_on(day):
                 due[(item.assignment_id, day)][item.pk] = item.times_per_day
     item_ids = {pk for sessions in due.values() for pk in sessions}
     logged: dict[tuple[int, datetime.date], int] = {}

@@ -1,5 +1,7 @@
 """Weekdays as a 7-bit mask (Monday = bit 0 ... Sunday = bit 6), as Python's weekday()."""
 
+from django.db.models import F, Q
+from django.db.models.lookups import GreaterThan
 from django.utils.translation import gettext_lazy as _
 
 ALL_DAYS = 0b1111111
@@ -28,7 +30,14 @@ def from_mask(mask: int) -> list[int]:
 
 
 def includes(mask: int, weekday: int) -> bool:
+    """Whether ``weekday`` (0 = Monday) is one of the mask's days. ``included`` is the same
+    test in the database."""
     return bool(mask & (1 << weekday))
+
+
+def included(field: str, weekday: int) -> Q:
+    """Rows whose mask in ``field`` includes ``weekday``: a bitwise AND in the database."""
+    return Q(GreaterThan(F(field).bitand(1 << weekday), 0))
 
 
 def describe(mask: int) -> str:

@@ -1,7 +1,14 @@
 """A person under care: the record, their assignments (own copies of programs) and schedules."""
 
 from .alerts import Alert
-from .assignment import Assignment, AssignmentItem, AssignmentQuerySet, item_in_use_on
+from .assignment import (
+    Assignment,
+    AssignmentItem,
+    AssignmentQuerySet,
+    current_on,
+    item_due_on,
+    item_in_use_on,
+)
 from .invitations import Invitation
 from .logs import ExerciseLog, PainLog
 from .patient import Patient, PatientQuerySet
@@ -19,5 +26,7 @@ __all__ = [
     "Patient",
     "PatientQuerySet",
     "ReminderSchedule",
+    "current_on",
+    "item_due_on",
     "item_in_use_on",
 ]

@@ -7,14 +7,35 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from programs import weekdays
 from programs.models import CopiedItem, Program, copied_item_constraints
 
 from .patient import Patient
 
 
+def current_on(day: datetime.date, prefix: str = "") -> models.Q:
+    """Assignments (reached through ``prefix``) current on ``day``: active, started on or
+    before it, and not ended before it (docs/clinical.md, "The program current on a day").
+    ``Assignment.is_current_on`` is the same rule for one row in memory."""
+    return models.Q(
+        **{f"{prefix}status": Assignment.Status.ACTIVE, f"{prefix}starts_on__lte": day}
+    ) & (
+        models.Q(**{f"{prefix}ends_on__isnull": True}) | models.Q(**{f"{prefix}ends_on__gte": day})
+    )
+
+
 class AssignmentQuerySet(models.QuerySet):
     def for_clinician(self, user) -> "AssignmentQuerySet":
         return self.filter(patient__clinician=user)
+
+    def current_on(self, day: datetime.date) -> "AssignmentQuerySet":
+        """The assignments current on ``day`` (``current_on``)."""
+        return self.filter(current_on(day))
+
+    def latest_current_on(self, day: datetime.date) -> "Assignment | None":
+        """The program current on ``day`` that started last (the latest created on a tie):
+        the one a pain log belongs to."""
+        return self.current_on(day).order_by("-starts_on", "-id").first()
 
 
 class Assignment(models.Model):
@@ -72,12 +93,26 @@ class Assignment(models.Model):
         # patient's rows by it, even of rows deleted long before (patients/audit.py).
         return {"patient_id": self.patient_id}
 
-    def is_current_on(self, day) -> bool:
+    def is_current_on(self, day: datetime.date) -> bool:
+        """The rule of ``current_on`` for this row (a test holds the two together)."""
         return (
             self.status == self.Status.ACTIVE
             and self.starts_on <= day
             and (self.ends_on is None or day <= self.ends_on)
         )
+
+
+def item_due_on(day: datetime.date, prefix: str = "") -> models.Q:
+    """Assigned exercises (reached through ``prefix``) due on ``day``: not advice, in an
+    assignment current that day, in use that day, and the day's weekday in the item's
+    weekdays (docs/clinical.md, "An exercise due on a day"). ``AssignmentItem.is_due_on``
+    is the same rule in memory."""
+    return (
+        models.Q(**{f"{prefix}is_advice": False})
+        & current_on(day, f"{prefix}assignment__")
+        & item_in_use_on(day, prefix)
+        & weekdays.included(f"{prefix}weekdays", day.weekday())
+    )
 
 
 def item_in_use_on(day: datetime.date, prefix: str = "") -> models.Q:
@@ -130,6 +165,16 @@ class AssignmentItem(CopiedItem):
         # Written on each audit entry of this row: the erasure finds the entries of the
         # patient's rows by it, even of rows deleted long before (patients/audit.py).
         return {"patient_id": self.assignment.patient_id}
+
+    def is_due_on(self, day: datetime.date) -> bool:
+        """The rule of ``item_due_on`` for this item, its assignment's status and dates
+        included (the assignment is loaded if it is not already)."""
+        return (
+            not self.is_advice
+            and self.assignment.is_current_on(day)
+            and self.in_use_on(day)
+            and weekdays.includes(self.weekdays, day.weekday())
+        )
 
     def in_use_on(self, day: datetime.date) -> bool:
         return (self.replaced_on is None or self.replaced_on > day) and (

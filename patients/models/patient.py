@@ -55,11 +55,32 @@ class Patient(models.Model):
     hold_lifted_at = models.DateTimeField(_("exercises resumed at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The dashboard's attention order, kept by the services that change what it is computed
+    # from (patients.services.attention): the highest open alert severity (0: none), the
+    # open red flags, the last day with a log, and that day or else the day the patient was
+    # added (the clinic's dates).
+    attention_severity = models.PositiveSmallIntegerField(default=0, editable=False)
+    attention_red_flags = models.PositiveSmallIntegerField(default=0, editable=False)
+    last_activity_on = models.DateField(null=True, blank=True, editable=False)
+    active_since = models.DateField(default=timezone.localdate, editable=False)
 
     objects = PatientQuerySet.as_manager()
 
     class Meta:
         ordering = ["user__last_name", "user__first_name", "id"]
+        indexes = [
+            # The dashboard's order within one clinician's patients: page 1 is an index scan.
+            models.Index(
+                fields=[
+                    "clinician",
+                    "-attention_severity",
+                    "-attention_red_flags",
+                    "active_since",
+                    "id",
+                ],
+                name="patients_attention_idx",
+            )
+        ]
         verbose_name = _("patient")
         verbose_name_plural = _("patients")
 

@@ -5,7 +5,7 @@ Five kinds (``Alert.Kind``):
 - **red flag**: raised by the pain service the moment a safety answer is "yes"
   (``services.pain``). Urgent, each its own, and only a clinician acknowledges it.
 - **pain rising**: the mean pain of the last seven days is a clinically important change
-  *above* the program's baseline (≥ 2 points or ≥ 30%; ``dashboard.pain_change``).
+  *above* the program's baseline (≥ 2 points or ≥ 30%; ``clinical.pain_change``).
 - **no activity**: nothing logged (exercise or pain) for 3 days or more, for a patient with
   an active program that started at least 3 days ago.
 - **too hard**: the same assigned exercise reported "too hard" at least twice in the last
@@ -38,8 +38,9 @@ from django.utils.translation import gettext as _
 
 from users.emails import send_templated_email
 
+from .. import clinical
 from ..models import Alert, Assignment, ExerciseLog, Patient
-from . import dashboard
+from .attention import attention_refresh
 
 COMPUTED_KINDS = (
     Alert.Kind.PAIN_RISING,
@@ -79,6 +80,7 @@ def alert_acknowledge(*, alert: Alert, by, note: str, now: datetime.datetime | N
         locked.acknowledged_at, locked.acknowledged_by = now, by
         locked.acknowledgement_note = note.strip()[:2000]
         locked.save(update_fields=["acknowledged_at", "acknowledged_by", "acknowledgement_note"])
+        attention_refresh(patient_ids=[locked.patient_id])  # the dashboard's kept order
     alert.acknowledged_at, alert.acknowledged_by = now, by
     alert.acknowledgement_note = locked.acknowledgement_note
     return True
@@ -139,13 +141,12 @@ def _day(value: datetime.date) -> str:
 
 def _pain_rising(scope: QuerySet[Patient], today: datetime.date, zone) -> list[Finding]:
     programs = (
-        Assignment.objects.filter(patient__in=scope, status=Assignment.Status.ACTIVE)
-        .filter(starts_on__lte=today)
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+        Assignment.objects.current_on(today)
+        .filter(patient__in=scope)
         .annotate(
-            baseline=dashboard.baseline_expression(),
-            recent=dashboard.pain_average_expression(
-                since=dashboard.pain_average_since(today, zone), patient="patient_id"
+            baseline=clinical.baseline_expression(),
+            recent=clinical.pain_average_expression(
+                since=clinical.pain_average_since(today, zone), patient="patient_id"
             ),
         )
         .filter(baseline__isnull=False, recent__isnull=False)
@@ -153,7 +154,7 @@ def _pain_rising(scope: QuerySet[Patient], today: datetime.date, zone) -> list[F
     )
     findings = []
     for pk, patient_id, title, baseline, recent in programs:
-        change = dashboard.pain_change(baseline=baseline, current=recent)
+        change = clinical.pain_change(baseline=baseline, current=recent)
         if change and change.important and change.worsening:
             findings.append(
                 Finding(
@@ -171,21 +172,20 @@ def _pain_rising(scope: QuerySet[Patient], today: datetime.date, zone) -> list[F
 
 
 def _no_activity(scope: QuerySet[Patient], today: datetime.date, zone) -> list[Finding]:
-    cutoff = today - datetime.timedelta(days=dashboard.INACTIVE_DAYS)
-    active_programs = Assignment.objects.filter(
-        patient_id=OuterRef("pk"), status=Assignment.Status.ACTIVE, starts_on__lte=today
-    ).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+    cutoff = today - datetime.timedelta(days=clinical.INACTIVE_DAYS)
+    active_programs = Assignment.objects.current_on(today).filter(patient_id=OuterRef("pk"))
     patients = (
         scope.filter(Exists(active_programs))
+        # The patient's own local days (the kept ``Patient.last_activity_on`` is the clinic's).
         .annotate(
-            last_activity_on=dashboard.last_activity_expression(zone=zone),
+            last_active_on=clinical.last_activity_expression(zone=zone),
             program_since=Subquery(active_programs.order_by("starts_on").values("starts_on")[:1]),
         )
         .filter(
-            Q(last_activity_on__lte=cutoff)
-            | Q(last_activity_on__isnull=True, program_since__lte=cutoff)
+            Q(last_active_on__lte=cutoff)
+            | Q(last_active_on__isnull=True, program_since__lte=cutoff)
         )
-        .values_list("pk", "last_activity_on", "program_since")
+        .values_list("pk", "last_active_on", "program_since")
     )
     findings = []
     for patient_id, last_activity_on, program_since in patients:
@@ -231,7 +231,7 @@ def _program_ending(scope: QuerySet[Patient], today: datetime.date) -> list[Find
     programs = Assignment.objects.filter(
         patient__in=scope,
         status=Assignment.Status.ACTIVE,
-        ends_on__range=(today, today + datetime.timedelta(days=dashboard.ENDING_WITHIN_DAYS)),
+        ends_on__range=(today, today + datetime.timedelta(days=clinical.ENDING_WITHIN_DAYS)),
     ).values_list("pk", "patient_id", "title", "ends_on")
     return [
         # The end date is in the key: moving it is a new episode with a true message.
@@ -314,4 +314,9 @@ def alerts_evaluate(
         # The partial unique constraint (one open alert per patient, kind and key) turns a
         # concurrent evaluator's duplicate into a no-op.
         Alert.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+        # The dashboard's kept order, for the patients whose alerts changed.
+        attention_refresh(
+            patient_ids={row[1] for row in cleared if row[4] is None}
+            | {alert.patient_id for alert in new}
+        )
     return Evaluation(raised=len(new), resolved=resolved)

@@ -48,9 +48,8 @@ def handout_for(*, assignment: Assignment) -> Handout:
 
 def patient_handout_assignment(*, patient: Patient, day: datetime.date) -> Assignment | None:
     """The program the patient's handout is about: today's, else the latest not ended."""
-    from .pain import current_assignment
 
-    return current_assignment(patient=patient, day=day) or (
+    return patient.assignments.latest_current_on(day) or (
         patient.assignments.exclude(status=Assignment.Status.ENDED)
         .order_by("-starts_on", "-id")
         .first()

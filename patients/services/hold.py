@@ -152,9 +152,8 @@ def hold_contact(patient: Patient) -> dict:
 
 def _channel(patient: Patient) -> str:
     """The channel of the patient's exercise reminders, else whatever they can receive."""
-    from .pain import current_assignment  # pain starts holds: import here, not at the top
 
-    assignment = current_assignment(patient=patient, day=patient.local_today())
+    assignment = patient.assignments.latest_current_on(patient.local_today())
     schedule = (
         assignment.reminder_schedules.filter(kind=ReminderSchedule.Kind.EXERCISE).first()
         if assignment

@@ -9,22 +9,21 @@ from __future__ import annotations
 
 import datetime
 import logging
-import operator
 import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import reduce
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from programs import weekdays
 
+from .. import clinical
 from ..models import Assignment, AssignmentItem, ExerciseLog, PainLog, Patient
+from .attention import attention_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -98,18 +97,11 @@ class DayPlan:
         return bool(self.items) and all(p.is_complete for p in self.items)
 
 
-def _current_on(day: datetime.date, prefix: str = "") -> Q:
-    """Assignments (reached through ``prefix``) active and within their dates on ``day``."""
-    return Q(**{f"{prefix}status": Assignment.Status.ACTIVE, f"{prefix}starts_on__lte": day}) & (
-        Q(**{f"{prefix}ends_on__isnull": True}) | Q(**{f"{prefix}ends_on__gte": day})
-    )
-
-
 def exercise_day_plan(*, patient: Patient, day: datetime.date) -> DayPlan:
     """The patient's assignments current on ``day``, each with its items due that day and
     their logs of that day. Three queries, whatever the number of items and logs."""
     assignments = list(
-        patient.assignments.filter(_current_on(day))
+        patient.assignments.current_on(day)
         .order_by("starts_on", "id")
         .prefetch_related(
             Prefetch(
@@ -121,13 +113,7 @@ def exercise_day_plan(*, patient: Patient, day: datetime.date) -> DayPlan:
         )
     )
     due = {
-        assignment.pk: [
-            item
-            for item in assignment.items.all()
-            if not item.is_advice
-            and weekdays.includes(item.weekdays, day.weekday())
-            and item.in_use_on(day)
-        ]
+        assignment.pk: [item for item in assignment.items.all() if item.is_due_on(day)]
         for assignment in assignments
     }
     tips = [item for a in assignments for item in a.items.all() if item.is_advice]
@@ -277,6 +263,7 @@ def exercise_log_record(
     except IntegrityError:
         # Another request (the second tap) recorded this session between our read and write.
         return ExerciseLog.objects.get(item=item, performed_on=day, session=session), False
+    attention_refresh(patient_ids=[patient.pk])  # the dashboard's kept last activity
     return log, True
 
 
@@ -293,7 +280,9 @@ def exercise_log_undo(
     recorded_on = log.logged_at.astimezone(_zone(patient)).date()
     if recorded_on != today or log.performed_on < today - datetime.timedelta(days=1):
         raise ValidationError(_("Only what you recorded today can be undone."), code="too_old")
-    log.delete()
+    with transaction.atomic():
+        log.delete()
+        attention_refresh(patient_ids=[patient.pk])  # the last activity may go back
 
 
 def exercise_log_feedback(
@@ -333,60 +322,12 @@ def exercise_log_feedback(
 # --- adherence -------------------------------------------------------------------------------
 
 
-def _due_on(days: list[datetime.date], prefix: str = "") -> tuple[dict, dict]:
-    """Annotations and one Q per day selecting rows (through ``prefix``, the item) whose
-    item is due that day: assignment current and weekday in the item's mask (bitwise AND in
-    the database)."""
-    annotations = {
-        f"due_bit_{d.weekday()}": F(f"{prefix}weekdays").bitand(1 << d.weekday()) for d in days
-    }
-    conditions = {
-        d: _current_on(d, f"{prefix}assignment__") & Q(**{f"due_bit_{d.weekday()}__gt": 0})
-        for d in days
-    }
-    return annotations, conditions
-
-
 def week_adherence(*, patient: Patient, day: datetime.date) -> tuple[int, int]:
-    """Sessions logged as done ÷ sessions prescribed, Monday to ``day`` of that week.
-
-    Self-reported, and of exercises only (advice is never prescribed as sessions): the
-    same definition as the clinician's dashboard (``dashboard.sessions_prescribed_expression``
-    and ``sessions_logged_expression``) over its own window. Two aggregate queries. A
-    session counts only on a day its item was due and up to the item's times per day, so
-    the figure never passes 100%.
-    """
+    """(sessions logged as done, sessions prescribed), Monday to ``day`` of that week: the
+    dashboard's definition (``clinical.adherence``) over the patient's own window."""
     monday = day - datetime.timedelta(days=day.weekday())
     days = [monday + datetime.timedelta(days=n) for n in range(day.weekday() + 1)]
-
-    annotations, due = _due_on(days)
-    per_day = [
-        Case(When(due[d], then=F("times_per_day")), default=Value(0), output_field=IntegerField())
-        for d in days
-    ]
-    prescribed = (
-        AssignmentItem.objects.filter(assignment__patient=patient, is_advice=False)
-        .filter(assignment__status=Assignment.Status.ACTIVE, assignment__starts_on__lte=day)
-        .exclude(assignment__ends_on__lt=monday)
-        .annotate(**annotations)
-        .aggregate(total=Coalesce(Sum(reduce(operator.add, per_day)), Value(0)))["total"]
-    )
-
-    annotations, due = _due_on(days, prefix="item__")
-    logged = (
-        ExerciseLog.objects.filter(
-            patient=patient,
-            item__assignment__patient=patient,
-            item__is_advice=False,
-            status=ExerciseLog.Status.DONE,
-            performed_on__range=(monday, day),
-            session__lte=F("item__times_per_day"),
-        )
-        .annotate(**annotations)
-        .filter(reduce(operator.or_, [Q(performed_on=d) & due[d] for d in days]))
-        .count()
-    )
-    return logged, prescribed
+    return clinical.adherence(patient=patient, days=days)
 
 
 # --- history -------------------------------------------------------------------------------

@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 
 from trigger.models import BodyRegion, Differential
 
-from ..models import Alert, Assignment, PainLog, Patient
+from ..models import Alert, PainLog, Patient
 from ..schedule import local_to_utc
 from ..tasks import notify_clinician_of_alert
+from .attention import attention_refresh
 from .hold import hold_start
 
 # The safety questions ask about signs of a blood clot (deep vein thrombosis, and a
@@ -30,16 +31,6 @@ CLOT_WORDS = ("thrombosis", "embolism")
 def referral_regions():
     """The library's body regions that some muscle refers pain to, in the library's order."""
     return BodyRegion.objects.filter(zones__isnull=False).distinct().order_by("order", "name")
-
-
-def current_assignment(*, patient: Patient, day: datetime.date) -> Assignment | None:
-    """The patient's active program on that local day (the latest started, if several)."""
-    return (
-        patient.assignments.filter(status=Assignment.Status.ACTIVE, starts_on__lte=day)
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
-        .order_by("-starts_on", "-id")
-        .first()
-    )
 
 
 def _recorded_for(*, patient: Patient, now: datetime.datetime, yesterday: bool):
@@ -110,7 +101,7 @@ def pain_log_record(
     local_day = recorded_for.astimezone(patient.zone).date()
     log = PainLog.objects.create(
         patient=patient,
-        assignment=current_assignment(patient=patient, day=local_day),
+        assignment=patient.assignments.latest_current_on(local_day),
         score=score,
         region=region,
         region_other="" if region else region_other.strip(),
@@ -136,6 +127,8 @@ def pain_log_record(
         # The dashboard shows it at once; an email makes sure the clinician looks today.
         if notify_clinician:
             notify_clinician_of_alert.delay_on_commit(alert.pk)
+    # The dashboard's kept order: the last activity, and the red flag if there was one.
+    attention_refresh(patient_ids=[patient.pk])
     return log
 
 

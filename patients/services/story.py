@@ -19,6 +19,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from .. import charts
+from ..clinical import baseline_expression, program_order
 from ..models import (
     Alert,
     Assignment,
@@ -29,12 +30,7 @@ from ..models import (
     Patient,
 )
 from . import logs as log_services
-from .dashboard import (
-    DashboardRow,
-    baseline_expression,
-    dashboard_rows,
-    program_order,
-)
+from .dashboard import DashboardRow, dashboard_rows
 
 DELIVERIES_SHOWN = 20
 RECENT_LOGS_SHOWN = 20

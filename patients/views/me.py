@@ -22,6 +22,7 @@ from ..access import (
     get_own_patient_record,
     own_patient_record,
 )
+from ..clinical import adherence_percent
 from ..forms_me import (
     PAIN_CHOICES,
     PERIOD_LABELS,
@@ -71,7 +72,7 @@ def _day_page(
             "plan": plan,
             "week_logged": week_logged,
             "week_prescribed": week_prescribed,
-            "week_percent": round(100 * week_logged / week_prescribed) if week_prescribed else None,
+            "week_percent": adherence_percent(week_logged, week_prescribed) if not late else None,
             "today_percent": round(100 * plan.sessions_done / plan.sessions_prescribed)
             if plan.sessions_prescribed
             else None,

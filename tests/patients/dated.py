@@ -6,6 +6,7 @@ import datetime
 import factory
 
 from patients.models import Alert, AssignmentItem, Delivery, ExerciseLog, PainLog
+from patients.services.attention import attention_refresh
 from tests.factories import AssignmentFactory, PatientFactory
 
 UTC = datetime.UTC
@@ -35,7 +36,21 @@ class ItemFactory(factory.django.DjangoModelFactory):
     order = factory.Sequence(lambda n: n)
 
 
-class ExerciseLogFactory(factory.django.DjangoModelFactory):
+class KeepsAttention(factory.django.DjangoModelFactory):
+    """A log or alert written as its service writes it: the patient's kept attention
+    figures (the dashboard's order, patients.services.attention) refreshed with it."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        created = super()._create(model_class, *args, **kwargs)
+        attention_refresh(patient_ids=[created.patient_id])
+        return created
+
+
+class ExerciseLogFactory(KeepsAttention):
     class Meta:
         model = ExerciseLog
 
@@ -47,7 +62,7 @@ class ExerciseLogFactory(factory.django.DjangoModelFactory):
     status = ExerciseLog.Status.DONE
 
 
-class PainLogFactory(factory.django.DjangoModelFactory):
+class PainLogFactory(KeepsAttention):
     class Meta:
         model = PainLog
 
@@ -57,7 +72,7 @@ class PainLogFactory(factory.django.DjangoModelFactory):
     recorded_for = factory.LazyFunction(lambda: moment(days_ago(1)))
 
 
-class AlertFactory(factory.django.DjangoModelFactory):
+class AlertFactory(KeepsAttention):
     class Meta:
         model = Alert
 

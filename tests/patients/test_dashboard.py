@@ -23,6 +23,7 @@ from patients.models import (
 )
 from patients.services import dashboard
 from patients.services import logs as log_services
+from patients.services.attention import attention_refresh
 from programs import weekdays
 from tests.factories import AssignmentFactory, PatientFactory
 from tests.patients.dated import (
@@ -384,8 +385,8 @@ def test_patients_are_sorted_by_who_needs_attention_first(client, clinician):
         "Ed Ending",  # normal
         "Val Quieter",  # then the longest without activity
         "Quinn Quiet",
-        "Al Fine",  # then by name
-        "Bo Fine",
+        "Bo Fine",  # then the order they were added (the kept order's index, issue 18)
+        "Al Fine",
         "Ann Acked",  # an acknowledged alert no longer counts; active today
     ]
 
@@ -519,6 +520,8 @@ def bulk_patients(clinician, count: int, *, prefix: str = "bulk") -> list[Patien
         Alert(patient=p, kind="no_activity", severity=10, message="x", dedupe_key="patient")
         for p in patients[::3]
     )
+    # Written in bulk, past the services: the dashboard's kept order, as seed_demo does.
+    attention_refresh(patient_ids=[p.pk for p in patients])
     return patients
 
 

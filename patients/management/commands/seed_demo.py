@@ -43,6 +43,7 @@ from patients.models import (
 )
 from patients.services import NewAssignment, assignments_create_in_bulk
 from patients.services.alerts import alerts_evaluate
+from patients.services.attention import attention_refresh_all
 from patients.services.pain import pain_log_record
 from programs.models import Program
 from programs.services import program_clone, program_create_from_muscle
@@ -205,6 +206,8 @@ class Command(BaseCommand):
             if self.created["assignments"] or self.created["logs"]:
                 # What the beat does every 15 minutes: the computed alerts of the new logs.
                 alerts_evaluate()
+                # The logs were copied in bulk, past the services: the dashboard's kept order.
+                attention_refresh_all()
         self._report(patients)
 
     # --- accounts -----------------------------------------------------------------------
