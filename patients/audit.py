@@ -55,6 +55,9 @@ from .models import (
     AssignmentItem,
     ExerciseLog,
     Invitation,
+    OutcomeAnswer,
+    OutcomePlan,
+    OutcomeResponse,
     PainLog,
     Patient,
     ReminderSchedule,
@@ -75,6 +78,9 @@ REGISTERED: dict[type[models.Model], list[str]] = {
     Alert: [],
     ReminderSchedule: ["next_due_at"],  # recomputed by the dispatcher, derived data
     Invitation: ["token_hash"],  # a credential: never copied anywhere
+    OutcomePlan: ["updated_at"],
+    OutcomeResponse: [],
+    OutcomeAnswer: [],
 }
 
 

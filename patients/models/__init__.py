@@ -4,6 +4,7 @@ from .alerts import Alert
 from .assignment import Assignment, AssignmentItem, AssignmentQuerySet, item_in_use_on
 from .invitations import Invitation
 from .logs import ExerciseLog, PainLog
+from .outcomes import OutcomeAnswer, OutcomePlan, OutcomeResponse
 from .patient import Patient, PatientQuerySet
 from .reminders import Delivery, ReminderSchedule
 
@@ -15,6 +16,9 @@ __all__ = [
     "Delivery",
     "ExerciseLog",
     "Invitation",
+    "OutcomeAnswer",
+    "OutcomePlan",
+    "OutcomeResponse",
     "PainLog",
     "Patient",
     "PatientQuerySet",

@@ -40,6 +40,9 @@ from ..models import (
     Delivery,
     ExerciseLog,
     Invitation,
+    OutcomeAnswer,
+    OutcomePlan,
+    OutcomeResponse,
     PainLog,
     Patient,
     ReminderSchedule,
@@ -313,6 +316,9 @@ def patient_erase(*, patient: Patient, erased_by: User, remote_addr: str | None 
         Alert: _ids(Alert.objects.filter(patient=patient)),
         ReminderSchedule: _ids(ReminderSchedule.objects.filter(assignment__patient=patient)),
         Invitation: _ids(Invitation.objects.filter(patient=patient)),
+        OutcomePlan: _ids(OutcomePlan.objects.filter(assignment__patient=patient)),
+        OutcomeResponse: _ids(OutcomeResponse.objects.filter(patient=patient)),
+        OutcomeAnswer: _ids(OutcomeAnswer.objects.filter(response__patient=patient)),
         User: [user.pk],
     }
     patient_id, user_id = patient.pk, user.pk
