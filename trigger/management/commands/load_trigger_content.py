@@ -9,8 +9,8 @@ from trigger.services import DEFAULT_DOCUMENTS, ContentError, library_load_docum
 class Command(BaseCommand):
     help = (
         "Load muscle documents written in the seed's format into the library. With no path, "
-        "loads the documents shipped in trigger/content/. Running it again changes nothing. The outcome measures of "
-        "trigger/content/instruments.toml are loaded too."
+        "loads the documents shipped in trigger/content/, and the outcome measures of "
+        "trigger/content/instruments.toml. Running it again changes nothing."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
