@@ -133,6 +133,7 @@ ACCESS_LOGGED: dict[str, Access] = {
     "patients:alert_acknowledge": Access(READ, _patient_of_alert),
     "patients:assignment_detail": Access(READ, _assignment_from_pk),
     "patients:assignment_edit": Access(READ, _assignment_from_pk),
+    "patients:assignment_outcomes": Access(READ, _assignment_from_pk),
     "patients:assignment_item_edit": Access(READ, _assignment_item_from_pk),
     "patients:assignment_print": Access(READ, _assignment_from_pk),
     "patients:patient_export_csv": Access(EXPORT, _patient_from_pk),

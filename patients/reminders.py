@@ -446,6 +446,8 @@ def skip_reason(*, delivery: Delivery, now: datetime.datetime) -> str:
         return _("Too late to be useful (due %(minutes)s minutes ago).") % {
             "minutes": int(lateness.total_seconds() // 60)
         }
+    if delivery.kind == Delivery.Kind.OUTCOME and _questionnaires_answered(delivery):
+        return _("The questionnaire is already answered.")
     if delivery.kind == Delivery.Kind.EXERCISE and exercises_done_on(
         assignment=assignment, day=local_day
     ):
@@ -461,6 +463,14 @@ def skip_reason(*, delivery: Delivery, now: datetime.datetime) -> str:
     if sent_today >= settings.REMINDER_DAILY_CAP:
         return _("Daily limit of %(cap)s reminders reached.") % {"cap": settings.REMINDER_DAILY_CAP}
     return ""
+
+
+def _questionnaires_answered(delivery: Delivery) -> bool:
+    from .services.outcomes import occasion_answered  # the services import this module
+
+    return occasion_answered(
+        assignment_id=delivery.schedule.assignment_id, occasion=delivery.occurrence
+    )
 
 
 def exercises_done_on(*, assignment: Assignment, day: datetime.date) -> bool:
@@ -504,11 +514,16 @@ def delivery_message_id(delivery: Delivery) -> str:
     return f"<{delivery_idempotency_key(delivery)}>"
 
 
+# Where each kind of reminder takes the patient (the rest: today's exercises).
+_LINKS = {
+    Delivery.Kind.PAIN_CHECK_IN: "patients:pain",
+    Delivery.Kind.OUTCOME: "patients:questionnaires",
+}
+
+
 def _send_through_channel(delivery: Delivery) -> None:
     patient = delivery.patient
     clinician = patient.clinician
-    today_url = settings.SITE_URL + reverse("patients:today")
-    pain_url = settings.SITE_URL + reverse("patients:pain")
     stop_url = settings.SITE_URL + reverse(
         "patients:reminders_stop", kwargs={"token": stop_token(patient)}
     )
@@ -518,7 +533,7 @@ def _send_through_channel(delivery: Delivery) -> None:
         "clinician_name": clinician.get_full_name() or clinician.username,
         "program_title": assignment.title if assignment else "",
         "kind": delivery.kind,
-        "link": pain_url if delivery.kind == Delivery.Kind.PAIN_CHECK_IN else today_url,
+        "link": settings.SITE_URL + reverse(_LINKS.get(delivery.kind, "patients:today")),
         "stop_url": stop_url,
     }
     if delivery.channel == ReminderSchedule.Channel.SMS:
@@ -550,6 +565,8 @@ def _send_through_channel(delivery: Delivery) -> None:
 def _sms_body(context: dict) -> str:
     if context["kind"] == Delivery.Kind.PAIN_CHECK_IN:
         text = _("%(clinician)s asks: how is your pain today? %(link)s")
+    elif context["kind"] == Delivery.Kind.OUTCOME:
+        text = _("%(clinician)s asks you to fill in a short questionnaire: %(link)s")
     else:
         text = _("Reminder from %(clinician)s: time for your exercises. %(link)s")
     return (

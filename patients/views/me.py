@@ -33,6 +33,7 @@ from ..forms_me import (
 from ..models import AssignmentItem, ExerciseLog, Patient
 from ..services import hold as hold_services
 from ..services import logs as log_services
+from ..services.outcomes import outcomes_due
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +80,7 @@ def _day_page(
             "error_form": error_form,
             "pain_choices": PAIN_CHOICES,
             "difficulty_choices": ExerciseLog.Difficulty.choices,
+            "questionnaires_due": [] if late else outcomes_due(patient=patient, today=today),
             **_hold_context(patient),
         },
     )
