@@ -31,9 +31,10 @@ from ..forms_me import (
     HistoryPeriodForm,
 )
 from ..models import AssignmentItem, ExerciseLog, Patient
+from ..outcome_charts import outcome_panels
 from ..services import hold as hold_services
 from ..services import logs as log_services
-from ..services.outcomes import outcomes_due
+from ..services.outcomes import outcome_history, outcomes_due
 
 logger = logging.getLogger(__name__)
 
@@ -241,5 +242,6 @@ def history(request: HttpRequest) -> HttpResponse:
             "periods": list(PERIOD_LABELS.items()),
             "history": data,
             "chart": chart,
+            "outcome_panels": outcome_panels(outcome_history(patient=patient), zone=patient.zone),
         },
     )
