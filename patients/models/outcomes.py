@@ -118,6 +118,15 @@ class OutcomeResponse(models.Model):
     due_on = models.DateField(_("asked for"))
     answered_at = models.DateTimeField(_("answered at"))
     score = models.DecimalField(_("score"), max_digits=6, decimal_places=1)
+    # Against the patient's first answer of this instrument (the baseline), by its MCID:
+    # computed when saved, so the dashboard filters on it in SQL.
+    change = models.CharField(
+        _("change from the baseline"),
+        max_length=10,
+        choices=Instrument.Change.choices,
+        blank=True,
+        default="",
+    )
 
     class Meta:
         ordering = ["answered_at", "id"]

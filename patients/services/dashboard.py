@@ -71,6 +71,7 @@ from ..models import (
     item_in_use_on,
 )
 from ..models.logs import pain_place
+from .outcomes import outcome_change_filter
 
 ADHERENCE_DAYS = 7
 PAIN_AVERAGE_DAYS = 7
@@ -88,12 +89,16 @@ class Show:
     ALERTS = "alerts"
     INACTIVE = "inactive"
     ENDING = "ending"
+    OUTCOME_IMPROVED = "improved"
+    OUTCOME_WORSE = "worse"
 
     CHOICES = [
         (ALL, _("All patients")),
         (ALERTS, _("With open alerts")),
         (INACTIVE, _("No activity for 3+ days")),
         (ENDING, _("Program ending within 7 days")),
+        (OUTCOME_IMPROVED, _("Outcome improved")),
+        (OUTCOME_WORSE, _("Outcome worse")),
     ]
 
 
@@ -355,6 +360,8 @@ def dashboard_patients(
                 )
             )
         )
+    elif show in (Show.OUTCOME_IMPROVED, Show.OUTCOME_WORSE):
+        patients = patients.filter(outcome_change_filter(show))
     return patients.order_by(
         F("top_severity").desc(),
         F("red_flags").desc(),

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from trigger.models import Instrument, InstrumentItem
@@ -221,6 +222,13 @@ def outcome_response_record(
             answer.item.allowed_values()
         ):
             raise ValueError(f"answer {answer.value} is not allowed for item {answer.item.pk}")
+    score = instrument.score([answer.value for answer in answers])
+    baseline = (
+        OutcomeResponse.objects.filter(patient=patient, instrument=instrument)
+        .order_by("due_on", "answered_at", "id")
+        .values_list("score", flat=True)
+        .first()
+    )
     try:
         with transaction.atomic():
             response = OutcomeResponse.objects.create(
@@ -229,7 +237,10 @@ def outcome_response_record(
                 instrument=instrument,
                 due_on=due.due_on,
                 answered_at=now or timezone.now(),
-                score=instrument.score([answer.value for answer in answers]),
+                score=score,
+                change=""
+                if baseline is None
+                else instrument.change(baseline=baseline, score=score),
             )
             OutcomeAnswer.objects.bulk_create(
                 OutcomeAnswer(
@@ -369,3 +380,19 @@ def outcome_changes(*, patient_ids: Iterable[int]) -> dict[int, set[str]]:
         if statuses:
             changes[patient_id] = statuses
     return changes
+
+
+def outcome_change_filter(status: str) -> Exists:
+    """Patients (as a filter on Patient) whose latest answer of some instrument is changed
+    from its baseline by at least the MCID in the direction ``status`` ("improved" or
+    "worse"): the dashboard's filter, one SQL condition."""
+    later = OutcomeResponse.objects.filter(
+        patient_id=OuterRef("patient_id"),
+        instrument_id=OuterRef("instrument_id"),
+        answered_at__gt=OuterRef("answered_at"),
+    )
+    return Exists(
+        OutcomeResponse.objects.filter(patient_id=OuterRef("pk"), change=status).filter(
+            ~Exists(later)
+        )
+    )

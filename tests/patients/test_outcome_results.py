@@ -11,9 +11,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from patients.models import OutcomeAnswer, OutcomeResponse
 from patients.outcome_charts import IMPROVED_COLOUR, WORSE_COLOUR
-from patients.services.outcomes import outcome_changes, outcome_history
+from patients.services.outcomes import (
+    Answer,
+    DueQuestionnaire,
+    outcome_changes,
+    outcome_history,
+    outcome_response_record,
+)
 from tests import factories
 from trigger.instruments_load import instruments_load
 from trigger.models import Instrument
@@ -42,26 +47,22 @@ def record(clinician, patient_user):
 
 
 def answered(record, psfs, weeks: int, ratings: list[int], assignment=None):
-    assignment = assignment or record.assignments.first() or factories.AssignmentFactory(
-        patient=record, starts_on=START
+    assignment = (
+        assignment
+        or record.assignments.first()
+        or factories.AssignmentFactory(patient=record, starts_on=START)
     )
     day = START + datetime.timedelta(weeks=weeks)
-    response = OutcomeResponse.objects.create(
-        patient=record,
-        assignment=assignment,
-        instrument=psfs,
-        due_on=day,
-        answered_at=datetime.datetime.combine(day, datetime.time(9, 0), tzinfo=UTC),
-        score=psfs.score(ratings),
-    )
     item = psfs.items.get()
-    OutcomeAnswer.objects.bulk_create(
-        OutcomeAnswer(response=response, item=item, position=n, label=label, value=value)
-        for n, (label, value) in enumerate(
-            zip(["Stairs", "Walking", "Standing"], ratings, strict=True), start=1
-        )
+    return outcome_response_record(
+        patient=record,
+        due=DueQuestionnaire(assignment=assignment, instrument=psfs, due_on=day),
+        answers=[
+            Answer(item=item, value=value, label=label)
+            for label, value in zip(["Stairs", "Walking", "Standing"], ratings, strict=True)
+        ],
+        now=datetime.datetime.combine(day, datetime.time(9, 0), tzinfo=UTC),
     )
-    return response
 
 
 def test_the_history_judges_each_score_against_the_first(record, psfs):
@@ -141,3 +142,40 @@ def test_a_score_in_the_table_is_escaped_text_not_markup(record, psfs, client, p
     page = client.get(reverse("patients:history")).text
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_the_dashboard_filters_patients_whose_outcome_improved_or_got_worse(
+    psfs, clinician, client, django_assert_num_queries
+):
+    better = factories.PatientFactory(clinician=clinician, user__last_name="Better")
+    worse = factories.PatientFactory(clinician=clinician, user__last_name="Worse")
+    back = factories.PatientFactory(clinician=clinician, user__last_name="Recovered")
+    factories.PatientFactory(clinician=clinician, user__last_name="Unasked")
+    answered(better, psfs, 0, [2, 2, 2])
+    answered(better, psfs, 4, [5, 4, 4])
+    answered(worse, psfs, 0, [6, 6, 6])
+    answered(worse, psfs, 2, [3, 4, 4])
+    # Worse at first, back within the MCID since: only the latest answer counts.
+    answered(back, psfs, 0, [6, 6, 6])
+    answered(back, psfs, 2, [3, 3, 3])
+    answered(back, psfs, 4, [5, 6, 6])
+    assert [r.change for r in back.outcome_responses.order_by("due_on")] == ["", "worse", ""]
+
+    client.force_login(clinician)
+    improved = client.get(reverse("patients:clinic"), {"show": "improved"}).text
+    assert "Better" in improved and "Worse" not in improved and "Unasked" not in improved
+    worse_page = client.get(reverse("patients:clinic"), {"show": "worse"}).text
+    assert "Worse" in worse_page and "Better" not in worse_page
+    assert "Recovered" not in worse_page
+    assert "Outcome improved" in worse_page  # the filter is offered with the others
+
+    # A fixed number of queries whatever the number of answers.
+    for weeks in (6, 8, 10):
+        answered(better, psfs, weeks, [6, 6, 6])
+    client.get(reverse("patients:clinic"), {"show": "improved"})
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("patients:clinic"), {"show": "improved"})
+    answered(worse, psfs, 4, [2, 2, 2])
+    answered(worse, psfs, 6, [2, 2, 2])
+    with django_assert_num_queries(len(queries)):
+        client.get(reverse("patients:clinic"), {"show": "improved"})
