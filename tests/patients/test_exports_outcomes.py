@@ -157,3 +157,15 @@ def test_a_choice_instrument_exports_its_options_as_codings(record, assignment, 
         "answer": [{"valueCoding": {"code": "2", "display": "Always"}}],
     }
     assert json.dumps(data)  # plain JSON: no Decimal left in it
+
+
+def test_the_patients_own_download_holds_their_questionnaires(answered, client, record):
+    client.force_login(record.user)
+    data = client.get(reverse("patients:my_data_json")).json()
+    assert [
+        (q["asked_for"], q["score"], q["change_from_baseline"]) for q in data["questionnaires"]
+    ] == [
+        ("2027-02-01", "3.0", ""),
+        ("2027-03-01", "5.3", "improved"),
+    ]
+    assert data["questionnaires"][0]["answers"] == "=Stairs: 2; Walking: 3; Standing: 4"
