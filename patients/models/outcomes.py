@@ -73,6 +73,8 @@ class OutcomePlan(models.Model):
             day = start + step
             while (end is None or day < end) and len(days) < MAX_OCCASIONS:
                 days.append(day)
+                if datetime.date.max - day < step:
+                    break  # the end of the calendar
                 day += step
         if self.at_end and end is not None and end not in days:
             days.append(end)

@@ -28,6 +28,8 @@ def assignment_outcomes(request: HttpRequest, pk: int) -> HttpResponse:
     """Which questionnaires this assignment asks, and when."""
     assignment = get_assignment_for_clinician(request.user, pk)
     plan = OutcomePlan.objects.filter(assignment=assignment).first()
+    # Before the form: a bound ModelForm writes what was typed onto its instance.
+    occasions = plan.occasions() if plan else []
     form = OutcomePlanForm(
         request.POST or None, instance=plan or OutcomePlan(assignment=assignment)
     )
@@ -62,7 +64,7 @@ def assignment_outcomes(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "assignment": assignment,
             "patient": assignment.patient,
-            "occasions": plan.occasions() if plan else [],
+            "occasions": occasions,
         },
     )
 
