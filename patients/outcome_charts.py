@@ -42,6 +42,11 @@ class OutcomeChart:
     summary: str
 
 
+def points(value: Decimal) -> str:
+    """A range end or an MCID as people write it: 10, 2, 2.5 (not 10.0)."""
+    return f"{value:.1f}".removesuffix(".0")
+
+
 def _y(score: Decimal, instrument: Instrument) -> float:
     low, high = float(instrument.score_min), float(instrument.score_max)
     value = min(max(float(score), low), high)
@@ -59,7 +64,7 @@ def change_words(point: ScorePoint, instrument: Instrument) -> str:
     """The change from the baseline in words, for the table beside the chart."""
     if point.change is None:
         return _("Baseline")
-    values = {"points": abs(point.change), "mcid": instrument.mcid}
+    values = {"points": abs(point.change), "mcid": points(instrument.mcid)}
     if point.status == Instrument.Change.IMPROVED:
         return _("Better by %(points)s points: a change that matters") % values
     if point.status == Instrument.Change.WORSE:
@@ -78,7 +83,9 @@ def summary(series: InstrumentSeries) -> str:
     words = {
         Instrument.Change.IMPROVED: _("better than the baseline by at least %(mcid)s points"),
         Instrument.Change.WORSE: _("worse than the baseline by at least %(mcid)s points"),
-    }.get(latest.status, _("within %(mcid)s points of the baseline")) % {"mcid": instrument.mcid}
+    }.get(latest.status, _("within %(mcid)s points of the baseline")) % {
+        "mcid": points(instrument.mcid)
+    }
     return _("%(name)s: from %(baseline)s at baseline to %(score)s, %(words)s") % {
         "name": instrument.short_name,
         "baseline": series.baseline,
@@ -177,7 +184,7 @@ def outcome_chart(series: InstrumentSeries, *, zone) -> OutcomeChart:
         "%(summary)s. The dashed line is the baseline; the grey band around it holds changes "
         "smaller than %(mcid)s points. An upward triangle marks a score better than the "
         "baseline by at least that much, a downward triangle one worse by at least that much."
-    ) % {"summary": text, "mcid": instrument.mcid}
+    ) % {"summary": text, "mcid": points(instrument.mcid)}
     ident = f"outcome-chart-{instrument.slug}"
     svg = format_html(
         '<svg class="outcome-chart" viewBox="0 0 {} {}" width="100%" role="img" '

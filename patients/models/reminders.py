@@ -61,6 +61,8 @@ class ReminderSchedule(models.Model):
         ]
 
     def __str__(self) -> str:
+        if self.kind == self.Kind.OUTCOME:
+            return _("%(time)s on the questionnaire dates") % {"time": f"{self.local_time:%H:%M}"}
         return f"{self.local_time:%H:%M} {weekdays.describe(self.weekdays)}"
 
     def get_additional_data(self) -> dict:

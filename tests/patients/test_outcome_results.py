@@ -100,7 +100,9 @@ def test_the_patient_sees_the_chart_marker_and_table_on_their_history(
     assert "Patient-Specific Functional Scale" in panel
     assert 'class="outcome-chart"' in panel and 'role="img"' in panel
     assert f'fill="{IMPROVED_COLOUR}" class="mcid-marker"' in panel
-    assert "PSFS: from 3.0 at baseline to 5.3, better than the baseline by at least 2.0" in panel
+    assert (
+        "PSFS: from 3.0 at baseline to 5.3, better than the baseline by at least 2 points" in panel
+    )
     assert "Better by 2.3 points: a change that matters" in panel
     assert "1 Feb 2027" in panel  # the baseline's day in Tokyo
 
