@@ -175,4 +175,6 @@ class OutcomeAnswer(models.Model):
         return f"{self.label or self.item}: {self.value}"
 
     def get_additional_data(self) -> dict:
+        # Written on each audit entry of this row: the erasure finds the entries of the
+        # patient's rows by it (patients/audit.py).
         return {"patient_id": self.response.patient_id}

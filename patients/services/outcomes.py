@@ -242,16 +242,15 @@ def outcome_response_record(
                 if baseline is None
                 else instrument.change(baseline=baseline, score=score),
             )
-            OutcomeAnswer.objects.bulk_create(
-                OutcomeAnswer(
+            # One by one (five at most): each answer gets its entry in the audit trail.
+            for position, answer in enumerate(answers, start=1):
+                OutcomeAnswer.objects.create(
                     response=response,
                     item=answer.item,
                     position=position,
                     label=answer.label,
                     value=answer.value,
                 )
-                for position, answer in enumerate(answers, start=1)
-            )
     except IntegrityError as error:
         logger.info(
             "questionnaire %s of assignment %s (patient %s) for %s already answered: "

@@ -43,10 +43,10 @@ def test_loading_again_changes_nothing(psfs):
 
 def test_the_command_loads_the_instruments_with_the_library(db):
     out = io.StringIO()
-    call_command("load_trigger_content", stdout=out)
+    call_command("load_trigger_content", verbosity=2, stdout=out)
     assert "Patient-Specific Functional Scale: created" in out.getvalue()
     out = io.StringIO()
-    call_command("load_trigger_content", stdout=out)
+    call_command("load_trigger_content", verbosity=2, stdout=out)
     assert "Patient-Specific Functional Scale: unchanged" in out.getvalue()
 
 

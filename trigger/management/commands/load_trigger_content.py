@@ -30,5 +30,6 @@ class Command(BaseCommand):
         if options["verbosity"] > 0:
             for result in results:
                 self.stdout.write(f"{result.muscle.name}: {result.status}")
+        if options["verbosity"] > 1:  # the outcome measures, with -v 2
             for loaded in instruments:
                 self.stdout.write(f"{loaded.instrument.name}: {loaded.status}")
