@@ -20,8 +20,23 @@ from .models import OutcomePlan
 from .services.outcomes import Answer
 
 
+class InstrumentsField(forms.ModelMultipleChoiceField):
+    """Refuses an id no database integer can hold before it reaches the query."""
+
+    def _check_values(self, value):
+        for pk in value:
+            text = str(pk)
+            if not text.isdigit() or int(text) > 2**31 - 1:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": text[:20]},
+                )
+        return super()._check_values(value)
+
+
 class OutcomePlanForm(HelperMixin, forms.ModelForm):
-    instruments = forms.ModelMultipleChoiceField(
+    instruments = InstrumentsField(
         label=_("Questionnaires"),
         queryset=Instrument.objects.filter(active=True),
         widget=forms.CheckboxSelectMultiple,
