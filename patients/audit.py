@@ -55,6 +55,9 @@ from .models import (
     AssignmentItem,
     ExerciseLog,
     Invitation,
+    OutcomeAnswer,
+    OutcomePlan,
+    OutcomeResponse,
     PainLog,
     Patient,
     ReminderSchedule,
@@ -75,6 +78,9 @@ REGISTERED: dict[type[models.Model], list[str]] = {
     Alert: [],
     ReminderSchedule: ["next_due_at"],  # recomputed by the dispatcher, derived data
     Invitation: ["token_hash"],  # a credential: never copied anywhere
+    OutcomePlan: ["updated_at"],
+    OutcomeResponse: [],
+    OutcomeAnswer: [],
 }
 
 
@@ -127,6 +133,7 @@ ACCESS_LOGGED: dict[str, Access] = {
     "patients:alert_acknowledge": Access(READ, _patient_of_alert),
     "patients:assignment_detail": Access(READ, _assignment_from_pk),
     "patients:assignment_edit": Access(READ, _assignment_from_pk),
+    "patients:assignment_outcomes": Access(READ, _assignment_from_pk),
     "patients:assignment_item_edit": Access(READ, _assignment_item_from_pk),
     "patients:assignment_print": Access(READ, _assignment_from_pk),
     "patients:patient_export_csv": Access(EXPORT, _patient_from_pk),

@@ -10,7 +10,8 @@ the quoting of a comma-separated file and would start a new cell there. The pati
 download (patients.services.rights) uses the same function.
 
 FHIR: a Bundle of type "collection" holding the Patient, each pain score as an Observation
-coded LOINC 72514-3 (docs/clinical.md, exports) and each program as a CarePlan. Entries
+coded LOINC 72514-3 (docs/clinical.md, exports), each program as a CarePlan, and the
+questionnaires answered as Questionnaire and QuestionnaireResponse resources. Entries
 are linked by ``urn:uuid:`` full URLs that are stable for a given site and record, so a
 second export of the same record names the same resources.
 """
@@ -180,12 +181,22 @@ def _exercise_rows(patient: Patient) -> Iterator[tuple]:
 
 def csv_rows(patient: Patient) -> Iterator[list]:
     """The header, then every pain log and exercise log of the patient, oldest day first,
-    every cell neutralised. Two queries, read in chunks."""
+    every cell neutralised, and each answered questionnaire (patients/exports_outcomes.py).
+    Two queries, read in chunks, and three for the questionnaires."""
+    from . import exports_outcomes  # it builds on this module's helpers
+
     zone = patient.zone
-    yield csv_header()
-    merged = heapq.merge(_pain_rows(patient, zone), _exercise_rows(patient), key=lambda r: r[0])
+    width = len(csv_header())
+    header = csv_header() + exports_outcomes.csv_columns()
+    yield header
+    merged = heapq.merge(
+        _pain_rows(patient, zone),
+        _exercise_rows(patient),
+        exports_outcomes.csv_rows(patient, zone, width=width),
+        key=lambda r: r[0],
+    )
     for _key, row in merged:
-        yield [neutralise(cell) for cell in row]
+        yield [neutralise(cell) for cell in row + [""] * (len(header) - len(row))]
 
 
 class _Echo:
@@ -311,7 +322,8 @@ def _care_plan(assignment: Assignment, subject: str, zone) -> dict:
 
 
 def fhir_bundle(patient: Patient, *, now: datetime.datetime | None = None) -> dict:
-    """The patient's FHIR R4 Bundle (type "collection"). Three queries."""
+    """The patient's FHIR R4 Bundle (type "collection"). Three queries, and a few for
+    the questionnaires (not one per answer)."""
     zone = patient.zone
     subject = _urn("patients", patient.pk)
     entries = [{"fullUrl": subject, "resource": _patient_resource(patient)}]
@@ -328,6 +340,9 @@ def fhir_bundle(patient: Patient, *, now: datetime.datetime | None = None) -> di
                 "resource": _care_plan(assignment, subject, zone),
             }
         )
+    from .exports_outcomes import fhir_entries  # it builds on this module's helpers
+
+    entries += fhir_entries(patient, subject, zone)
     return {
         "resourceType": "Bundle",
         "type": "collection",

@@ -664,6 +664,8 @@ def skip_reason(
         return _("Too late to be useful (due %(minutes)s minutes ago).") % {
             "minutes": int(lateness.total_seconds() // 60)
         }
+    if delivery.kind == Delivery.Kind.OUTCOME and _questionnaires_answered(delivery):
+        return _("The questionnaire is already answered.")
     if delivery.kind == Delivery.Kind.EXERCISE and checks.exercises_done(
         assignment=assignment, day=local_day
     ):
@@ -671,6 +673,14 @@ def skip_reason(
     if checks.sent_since(delivery, _start_of_local_day(delivery)) >= settings.REMINDER_DAILY_CAP:
         return _("Daily limit of %(cap)s reminders reached.") % {"cap": settings.REMINDER_DAILY_CAP}
     return ""
+
+
+def _questionnaires_answered(delivery: Delivery) -> bool:
+    from .services.outcomes import occasion_answered  # the services import this module
+
+    return occasion_answered(
+        assignment_id=delivery.schedule.assignment_id, occasion=delivery.occurrence
+    )
 
 
 def exercises_done_on(*, assignment: Assignment, day: datetime.date) -> bool:
@@ -740,6 +750,14 @@ def delivery_message_id(delivery: Delivery) -> str:
     return f"<{delivery_idempotency_key(delivery)}>"
 
 
+# Where each kind of reminder takes the patient (the rest: today's exercises).
+_TODAY = "patients:today"
+_LINKS = {
+    Delivery.Kind.PAIN_CHECK_IN: "patients:pain",
+    Delivery.Kind.OUTCOME: "patients:questionnaires",
+}
+
+
 class _Channels:
     """What a batch sends with: the reminder's email templates compiled once, one
     connection to the mail server (opened at the first email, closed after the batch),
@@ -749,8 +767,7 @@ class _Channels:
         self.templates: EmailTemplates | None = None
         self.connection = None
         self.links = {
-            "today": settings.SITE_URL + reverse("patients:today"),
-            "pain": settings.SITE_URL + reverse("patients:pain"),
+            name: settings.SITE_URL + reverse(name) for name in {*_LINKS.values(), _TODAY}
         }
 
     def __enter__(self) -> _Channels:
@@ -820,7 +837,7 @@ def _message_context(delivery: Delivery, links: dict[str, str], stop_url: str) -
         "clinician_name": clinician.get_full_name() or clinician.username,
         "program_title": assignment.title if assignment else "",
         "kind": delivery.kind,
-        "link": links["pain"] if delivery.kind == Delivery.Kind.PAIN_CHECK_IN else links["today"],
+        "link": links[_LINKS.get(delivery.kind, _TODAY)],
         "stop_url": stop_url,
     }
 
@@ -837,6 +854,8 @@ def _send_through_channel(delivery: Delivery) -> None:
 def _sms_body(context: dict) -> str:
     if context["kind"] == Delivery.Kind.PAIN_CHECK_IN:
         text = _("%(clinician)s asks: how is your pain today? %(link)s")
+    elif context["kind"] == Delivery.Kind.OUTCOME:
+        text = _("%(clinician)s asks you to fill in a short questionnaire: %(link)s")
     else:
         text = _("Reminder from %(clinician)s: time for your exercises. %(link)s")
     return (

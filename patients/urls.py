@@ -7,6 +7,7 @@ from .views import (
     handout,
     invitations,
     me,
+    outcomes,
     pain,
     progressions,
     pwa,
@@ -44,6 +45,9 @@ clinic_patterns = [
     path("alerts/<int:pk>/acknowledge/", clinic.alert_acknowledge, name="alert_acknowledge"),
     path("assignments/<int:pk>/", clinic.assignment_detail, name="assignment_detail"),
     path("assignments/<int:pk>/edit/", clinic.assignment_edit, name="assignment_edit"),
+    path(
+        "assignments/<int:pk>/outcomes/", outcomes.assignment_outcomes, name="assignment_outcomes"
+    ),
     path("assignments/<int:pk>/print/", handout.assignment_print, name="assignment_print"),
     path("assignments/<int:pk>/status/", clinic.assignment_status, name="assignment_status"),
     path(
@@ -74,6 +78,12 @@ me_patterns = [
     path("session/<int:pk>/", session.session_step, name="session_step"),
     path("history/", me.history, name="history"),
     path("handout/", handout.my_handout, name="my_handout"),
+    path("questionnaires/", outcomes.questionnaires, name="questionnaires"),
+    path(
+        "questionnaires/<int:assignment_pk>/<slug:slug>/",
+        outcomes.questionnaire,
+        name="questionnaire",
+    ),
     path("pain/", pain.pain, name="pain"),
     path("pain/logged/<int:pk>/", pain.pain_logged, name="pain_logged"),
     path("reminders/", settings_me.reminder_settings, name="reminder_settings"),

@@ -13,9 +13,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
+    AnswerOption,
     AssociatedMuscle,
     BodyRegion,
     Differential,
+    Instrument,
+    InstrumentItem,
     Module,
     ModuleItem,
     ModuleItemStep,
@@ -338,3 +341,60 @@ class SourceAdmin(MuscleChildAdmin):
     list_filter = ["muscle"]
     search_fields = ["citation", "muscle__name"]
     ordering = ["muscle__name", "order", "id"]
+
+
+# --- Outcome measures -------------------------------------------------------------------
+
+
+class InstrumentItemInline(admin.StackedInline):
+    """Questions in order; a choice question's answer options are on its own page."""
+
+    model = InstrumentItem
+    extra = 0
+    fields = ["order", "text", "kind", ("min_value", "max_value"), ("min_label", "max_label")]
+    ordering = ["order", "id"]
+    show_change_link = True
+
+
+@admin.register(Instrument)
+class InstrumentAdmin(LibraryAdmin):
+    list_display = ["name", "short_name", "scoring", "direction", "mcid", "active"]
+    list_filter = ["active", "scoring"]
+    search_fields = ["name", "short_name", "slug"]
+    prepopulated_fields = {"slug": ["short_name"]}
+    inlines = [InstrumentItemInline]
+    fieldsets = [
+        (None, {"fields": ["name", "short_name", "slug", "active", "instructions"]}),
+        (
+            _("Scoring"),
+            {
+                "fields": [
+                    "scoring",
+                    ("score_min", "score_max"),
+                    "direction",
+                    ("mcid", "item_mcid"),
+                ]
+            },
+        ),
+        (
+            _("Patient-specific items (leave empty for a fixed questionnaire)"),
+            {"fields": [("named_items_min", "named_items_max"), "named_item_label"]},
+        ),
+        (_("Source and licence"), {"fields": ["source", "licence_note", "audit_history"]}),
+    ]
+    readonly_fields = ["audit_history"]
+
+
+class AnswerOptionInline(admin.TabularInline):
+    model = AnswerOption
+    extra = 0
+    fields = ["order", "label", "value"]
+    ordering = ["order", "id"]
+
+
+@admin.register(InstrumentItem)
+class InstrumentItemAdmin(LibraryAdmin):
+    list_display = ["text", "instrument", "order", "kind"]
+    list_select_related = ["instrument"]
+    list_filter = ["instrument"]
+    inlines = [AnswerOptionInline]

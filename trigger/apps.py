@@ -23,5 +23,8 @@ class TriggerConfig(AppConfig):
             models.ModuleItem,
             models.ModuleItemStep,
             models.Source,
+            models.Instrument,
+            models.InstrumentItem,
+            models.AnswerOption,
         ):
             auditlog.register(model)

@@ -515,3 +515,7 @@ class Source(OrderedItem):
 
     def __str__(self) -> str:
         return self.citation[:80]
+
+
+# Outcome measures live in their own module; importing them here registers them with the app.
+from .instruments import AnswerOption, Instrument, InstrumentItem  # noqa: E402, F401

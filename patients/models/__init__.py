@@ -11,6 +11,7 @@ from .assignment import (
 )
 from .invitations import Invitation
 from .logs import ExerciseLog, PainLog
+from .outcomes import OutcomeAnswer, OutcomePlan, OutcomeResponse
 from .patient import Patient, PatientQuerySet
 from .reminders import Delivery, ReminderSchedule
 
@@ -22,6 +23,9 @@ __all__ = [
     "Delivery",
     "ExerciseLog",
     "Invitation",
+    "OutcomeAnswer",
+    "OutcomePlan",
+    "OutcomeResponse",
     "PainLog",
     "Patient",
     "PatientQuerySet",

@@ -10,6 +10,7 @@ from programs import weekdays
 from ..schedule import next_occurrence
 from .assignment import Assignment
 from .choices import Channel
+from .outcomes import OutcomePlan
 from .patient import Patient
 
 
@@ -25,6 +26,8 @@ class ReminderSchedule(models.Model):
     class Kind(models.TextChoices):
         EXERCISE = "exercise", _("Exercise reminder")
         PAIN_CHECK_IN = "pain", _("Pain check-in")
+        # Due on the occasions of the assignment's outcome plan, not daily (OutcomePlan).
+        OUTCOME = "outcome", _("Questionnaire reminder")
 
     assignment = models.ForeignKey(
         Assignment, on_delete=models.CASCADE, related_name="reminder_schedules"
@@ -57,6 +60,8 @@ class ReminderSchedule(models.Model):
         ]
 
     def __str__(self) -> str:
+        if self.kind == self.Kind.OUTCOME:
+            return _("%(time)s on the questionnaire dates") % {"time": f"{self.local_time:%H:%M}"}
         return f"{self.local_time:%H:%M} {weekdays.describe(self.weekdays)}"
 
     def get_additional_data(self) -> dict:
@@ -68,6 +73,9 @@ class ReminderSchedule(models.Model):
         """The next time this reminder is due after ``moment`` (UTC), in the patient's zone,
         within the assignment's dates."""
         assignment = self.assignment
+        if self.kind == self.Kind.OUTCOME:
+            plan = OutcomePlan.objects.filter(assignment_id=assignment.pk).first()
+            return plan.next_due_after(moment) if plan else None
         return next_occurrence(
             local_time=self.local_time,
             days=self.weekdays,
@@ -93,6 +101,7 @@ class Delivery(models.Model):
     class Kind(models.TextChoices):
         EXERCISE = "exercise", _("Exercise reminder")
         PAIN_CHECK_IN = "pain", _("Pain check-in")
+        OUTCOME = "outcome", _("Questionnaire reminder")
         TEST = "test", _("Test reminder")
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="deliveries")

@@ -49,6 +49,7 @@ from ..clinical import (
 )
 from ..models import Alert, Assignment, ExerciseLog, PainLog, Patient
 from ..models.logs import pain_place
+from .outcomes import outcome_change_filter
 
 __all__ = ["PainChange", "pain_change"]  # re-exported: the dashboard's rows carry them
 
@@ -60,12 +61,16 @@ class Show:
     ALERTS = "alerts"
     INACTIVE = "inactive"
     ENDING = "ending"
+    OUTCOME_IMPROVED = "improved"
+    OUTCOME_WORSE = "worse"
 
     CHOICES = [
         (ALL, _("All patients")),
         (ALERTS, _("With open alerts")),
         (INACTIVE, _("No activity for 3+ days")),
         (ENDING, _("Program ending within 7 days")),
+        (OUTCOME_IMPROVED, _("Outcome improved")),
+        (OUTCOME_WORSE, _("Outcome worse")),
     ]
 
 
@@ -107,6 +112,8 @@ def dashboard_patients(
                 )
             )
         )
+    elif show in (Show.OUTCOME_IMPROVED, Show.OUTCOME_WORSE):
+        patients = patients.filter(outcome_change_filter(show))
     return patients.order_by("-attention_severity", "-attention_red_flags", "active_since", "pk")
 
 

@@ -40,6 +40,9 @@ from ..models import (
     Delivery,
     ExerciseLog,
     Invitation,
+    OutcomeAnswer,
+    OutcomePlan,
+    OutcomeResponse,
     PainLog,
     Patient,
     ReminderSchedule,
@@ -144,6 +147,25 @@ def patient_data_export(*, patient: Patient) -> dict:
             }
             for delivery in Delivery.objects.filter(patient=patient).order_by("occurrence", "id")
         ],
+        "questionnaires": [
+            {
+                "id": response.pk,
+                "assignment_id": response.assignment_id,
+                "questionnaire": response.instrument.name,
+                "asked_for": response.due_on.isoformat(),
+                "answered_at": _when(response.answered_at),
+                "score": str(response.score),
+                "change_from_baseline": response.change,
+                "answers": "; ".join(
+                    f"{answer.label or answer.item.text}: {answer.value}"
+                    for answer in response.answers.all()
+                ),
+            }
+            for response in OutcomeResponse.objects.filter(patient=patient)
+            .select_related("instrument")
+            .prefetch_related("answers__item")
+            .order_by("answered_at", "id")
+        ],
         "invitations": [
             {
                 "id": invitation.pk,
@@ -235,6 +257,7 @@ def _csv_sections(data: dict) -> list[tuple[str, list[dict]]]:
         ("exercise logs", data["exercise_logs"]),
         ("pain logs", data["pain_logs"]),
         ("alerts", data["alerts"]),
+        ("questionnaires", data["questionnaires"]),
         ("reminder deliveries", data["reminder_deliveries"]),
         ("invitations", data["invitations"]),
         ("sign-ins", data["sign_ins"]),
@@ -313,6 +336,9 @@ def patient_erase(*, patient: Patient, erased_by: User, remote_addr: str | None 
         Alert: _ids(Alert.objects.filter(patient=patient)),
         ReminderSchedule: _ids(ReminderSchedule.objects.filter(assignment__patient=patient)),
         Invitation: _ids(Invitation.objects.filter(patient=patient)),
+        OutcomePlan: _ids(OutcomePlan.objects.filter(assignment__patient=patient)),
+        OutcomeResponse: _ids(OutcomeResponse.objects.filter(patient=patient)),
+        OutcomeAnswer: _ids(OutcomeAnswer.objects.filter(response__patient=patient)),
         User: [user.pk],
     }
     patient_id, user_id = patient.pk, user.pk

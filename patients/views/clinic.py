@@ -52,11 +52,13 @@ from ..forms import (
     StoryPeriodForm,
 )
 from ..models import Alert, Patient
+from ..outcome_charts import outcome_panels
 from ..reminders import send_test_reminder
 from ..services import dashboard, progressions
 from ..services import hold as hold_services
 from ..services import story as story_services
 from ..services.next_step import patient_next_step
+from ..services.outcomes import outcome_history
 
 PATIENTS_PER_PAGE = 50
 
@@ -175,6 +177,7 @@ def _story(
             "chart": chart,
             "period": period,
             "periods": list(STORY_PERIOD_LABELS.items()),
+            "outcome_panels": outcome_panels(outcome_history(patient=patient), zone=patient.zone),
             "suggestions": progressions.progression_suggestions(
                 patient_ids=[patient.pk], today=patient.local_today()
             ).get(patient.pk, []),

@@ -32,8 +32,10 @@ from ..forms_me import (
     HistoryPeriodForm,
 )
 from ..models import AssignmentItem, ExerciseLog, Patient
+from ..outcome_charts import outcome_panels
 from ..services import hold as hold_services
 from ..services import logs as log_services
+from ..services.outcomes import outcome_history, outcomes_due
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +82,7 @@ def _day_page(
             "error_form": error_form,
             "pain_choices": PAIN_CHOICES,
             "difficulty_choices": ExerciseLog.Difficulty.choices,
+            "questionnaires_due": [] if late else outcomes_due(patient=patient, today=today),
             **_hold_context(patient),
         },
     )
@@ -240,5 +243,6 @@ def history(request: HttpRequest) -> HttpResponse:
             "periods": list(PERIOD_LABELS.items()),
             "history": data,
             "chart": chart,
+            "outcome_panels": outcome_panels(outcome_history(patient=patient), zone=patient.zone),
         },
     )

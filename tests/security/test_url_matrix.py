@@ -167,6 +167,7 @@ EXPECTATIONS: dict[str, Rule] = {
     "patients:assignment_status": owned("clinician", mutating=True),
     "patients:assignment_item_edit": owned("clinician", mutating=True),
     "patients:assignment_item_change": owned("clinician", mutating=True),
+    "patients:assignment_outcomes": owned("clinician", mutating=True),
     # Erasure: the patient's clinician, or any administrator.
     "patients:patient_erase": owned(
         "clinician", "admin", owners=(OTHER_CLINICIAN, ADMIN), mutating=True
@@ -189,6 +190,10 @@ EXPECTATIONS: dict[str, Rule] = {
     "patients:session_summary": role("patient"),
     "patients:session_step": owned("patient", owners=THEIR_PATIENT, mutating=True),
     "patients:pain_logged": owned("patient", owners=THEIR_PATIENT),
+    # Outcome measures: the list of what is due, and one questionnaire of the patient's own
+    # assignment (not due: the owner is sent to their history).
+    "patients:questionnaires": role("patient"),
+    "patients:questionnaire": owned("patient", owners=THEIR_PATIENT, mutating=True),
 }
 
 # Patterns not walked here, and why.
@@ -244,7 +249,8 @@ def url_kwargs(name: str, params: list[str], side: Side) -> dict:
     }
     by_param = {
         "item_pk": side.program_item.pk,
-        "slug": "gastrocnemius",
+        "assignment_pk": side.assignment.pk,
+        "slug": "psfs" if name == "patients:questionnaire" else "gastrocnemius",
         "path": side.media_path,
     }
     tokens = {

@@ -16,6 +16,8 @@ from trigger.models import (
     AssociatedMuscle,
     BodyRegion,
     Differential,
+    Instrument,
+    InstrumentItem,
     Module,
     ModuleItem,
     ModuleItemStep,
@@ -37,6 +39,9 @@ LIBRARY_MODELS = [
     Module,
     ModuleItem,
     Source,
+    # Outcome measures (questionnaires) and their questions.
+    Instrument,
+    InstrumentItem,
 ]
 
 

@@ -50,6 +50,8 @@ from programs.services import program_clone, program_create_from_muscle
 from trigger.models import BodyRegion, Muscle
 from users.models import Practice
 
+from ._demo_outcomes import seed_outcomes
+
 User = get_user_model()
 
 # Development demo accounts only: the password is printed and must never reach production.
@@ -173,6 +175,7 @@ class Command(BaseCommand):
             "patients": 0,
             "assignments": 0,
             "logs": 0,
+            "questionnaires": 0,
         }
         with transaction.atomic():
             practice = Practice.objects.filter(name=PRACTICE_NAME).order_by("id").first()
@@ -203,6 +206,7 @@ class Command(BaseCommand):
                 self._ensure_template(clinician, starter, shared=number == 1)
                 self._ensure_patients(clinician, number, patients, starter)
                 self._ensure_logs(starter, patients)
+                self._ensure_questionnaires(starter, patients)
             if self.created["assignments"] or self.created["logs"]:
                 # What the beat does every 15 minutes: the computed alerts of the new logs.
                 alerts_evaluate()
@@ -390,6 +394,23 @@ class Command(BaseCommand):
             for patient_id in red_flags:
                 self._red_flag(patient_id, yesterday, zone)
 
+    def _ensure_questionnaires(self, starter: Program, count: int) -> None:
+        """The PSFS asked every three weeks, answered up to yesterday (_demo_outcomes.py)."""
+        demo = list(
+            Assignment.objects.filter(
+                program=starter, patient__user__username__startswith="demo."
+            ).values_list("pk", "patient__user__username")
+        )
+        flare = {pk for pk, username in demo if Profile.of(*patient_numbers(username), count).flare}
+        now = timezone.now()
+        self.created["questionnaires"] += seed_outcomes(
+            assignment_ids=[pk for pk, _username in demo],
+            flare=flare,
+            yesterday=now.astimezone(zoneinfo.ZoneInfo(TIME_ZONE)).date()
+            - datetime.timedelta(days=1),
+            now=now,
+        )
+
     def _red_flag(self, patient_id: int, day, zone) -> None:
         """A "yes" to the calf question, through the pain service (its alert and the hold
         on the exercises), without emailing the demo clinician."""
@@ -421,6 +442,10 @@ class Command(BaseCommand):
                 "Created {users} users, {programs} programs, {patients} patients, "
                 "{assignments} assignments and {logs} logs.".format(**created)
             )
+            if created["questionnaires"]:
+                self.stdout.write(
+                    "Answered {questionnaires} PSFS questionnaires.".format(**created)
+                )
         else:
             self.stdout.write("The demo data was already there: nothing new was created.")
         rows = [

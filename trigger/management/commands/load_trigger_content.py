@@ -2,13 +2,15 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from trigger.instruments_load import instruments_load
 from trigger.services import DEFAULT_DOCUMENTS, ContentError, library_load_documents
 
 
 class Command(BaseCommand):
     help = (
         "Load muscle documents written in the seed's format into the library. With no path, "
-        "loads the documents shipped in trigger/content/. Running it again changes nothing."
+        "loads the documents shipped in trigger/content/, and the outcome measures of "
+        "trigger/content/instruments.toml. Running it again changes nothing."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -22,8 +24,12 @@ class Command(BaseCommand):
     def handle(self, *args, paths: list[Path], force: bool, **options) -> None:
         try:
             results = library_load_documents(paths=paths or DEFAULT_DOCUMENTS, force=force)
+            instruments = instruments_load(force=force)
         except ContentError as error:
             raise CommandError(str(error)) from error
         if options["verbosity"] > 0:
             for result in results:
                 self.stdout.write(f"{result.muscle.name}: {result.status}")
+        if options["verbosity"] > 1:  # the outcome measures, with -v 2
+            for loaded in instruments:
+                self.stdout.write(f"{loaded.instrument.name}: {loaded.status}")
