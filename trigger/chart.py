@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
-from .models import BodyArea, BodyRegion, Differential, Muscle, ReferralZone
+from .models import BodyArea, BodyRegion, Differential, Module, ModuleItem, Muscle, ReferralZone
 
 logger = logging.getLogger(__name__)
 
@@ -216,6 +217,13 @@ def muscles_for_areas(areas: list[BodyArea]) -> list[MuscleMatch]:
     muscles = (
         Muscle.objects.filter(referral_zones__region__areas__in=list(chosen))
         .distinct()
+        .annotate(
+            has_home_items=Exists(
+                ModuleItem.objects.filter(
+                    module__muscle=OuterRef("pk"), module__setting=Module.Setting.HOME
+                )
+            )
+        )
         .prefetch_related(
             Prefetch("referral_zones", queryset=zones.order_by("order", "id")),
             Prefetch("differentials", queryset=Differential.objects.order_by("order", "id")),
@@ -261,3 +269,88 @@ def always_shown_differentials(areas: list[BodyArea]) -> list[Differential]:
             seen.add(key)
             differentials.append(differential)
     return differentials
+
+
+# --- Drawing the chart ---------------------------------------------------------------------
+
+
+@dataclass
+class ChartArea:
+    """One area as the chart template draws it."""
+
+    slug: str
+    label: str
+    outline: str
+    side: str
+    marked: bool = False
+    href: str = ""
+    count: int = 0
+
+
+@dataclass
+class ChartView:
+    view: str
+    label: str
+    areas: list[ChartArea]
+    # The person's sides as the viewer sees them: their right is on the viewer's left
+    # in the front view.
+    viewer_left: str = ""
+    viewer_right: str = ""
+
+    @property
+    def marked(self) -> list[ChartArea]:
+        return [area for area in self.areas if area.marked]
+
+
+def chart_views(
+    areas: list[BodyArea],
+    *,
+    marked: set[str] | None = None,
+    href=None,
+    counts: dict[str, int] | None = None,
+) -> list[ChartView]:
+    """The front and back views with their areas, ``marked`` (slugs) highlighted.
+
+    ``href(area)`` gives each area a link (the clinician's search); ``counts`` how often
+    each area was marked (the patient's map)."""
+    marked = marked or set()
+    counts = counts or {}
+    sides = {"left": _("Left"), "right": _("Right")}
+    views = []
+    for view, label in BodyArea.View.choices:
+        front = view == BodyArea.View.FRONT
+        views.append(
+            ChartView(
+                view=view,
+                label=str(label),
+                areas=[
+                    ChartArea(
+                        slug=area.slug,
+                        label=area.label,
+                        outline=area.outline,
+                        side=area.side,
+                        marked=area.slug in marked,
+                        href=href(area) if href else "",
+                        count=counts.get(area.slug, 0),
+                    )
+                    for area in areas
+                    if area.view == view
+                ],
+                viewer_left=sides["right"] if front else sides["left"],
+                viewer_right=sides["left"] if front else sides["right"],
+            )
+        )
+    return views
+
+
+def muscle_chart(muscle: Muscle) -> list[ChartView]:
+    """The chart with the muscle's referral pattern marked (one query)."""
+    through = BodyRegion.areas.through
+    areas = list(
+        chart_areas().annotate(
+            referred=Exists(
+                through.objects.filter(bodyarea_id=OuterRef("pk"), bodyregion__zones__muscle=muscle)
+            )
+        )
+    )
+    return chart_views(areas, marked={area.slug for area in areas if area.referred})

@@ -149,3 +149,29 @@ def test_an_editor_places_an_unplaced_region_on_the_chart_in_the_admin(client, e
     assert response.status_code == 302
     assert _placed("inner-ear") == ["head-and-face"]
     assert "Head and face" in client.get(changelist).content.decode()
+
+
+def test_a_muscle_page_shows_its_referral_pattern_on_the_chart_beside_the_text(
+    client, clinician, gastrocnemius
+):
+    client.force_login(clinician)
+
+    response = client.get(gastrocnemius.get_absolute_url())
+
+    views = {view.view: view for view in response.context["chart"]}
+    assert sorted(area.slug for area in views["back"].marked) == [
+        "back-of-calf-left",
+        "back-of-calf-right",
+        "back-of-knee-left",
+        "back-of-knee-right",
+        "heel-and-sole-left",
+        "heel-and-sole-right",
+    ]
+    assert views["front"].marked == []
+    page = response.content.decode()
+    section = page[page.index('id="section-referral"') :]
+    section = section[: section.index("</section>")]
+    # A picture with a text alternative naming the zones, inside the referral section.
+    assert 'role="img"' in section
+    assert "the areas Gastrocnemius refers pain to are shaded: The back of the calf;" in section
+    assert section.count('class="chart-area is-marked"') == 6
