@@ -354,3 +354,18 @@ def muscle_chart(muscle: Muscle) -> list[ChartView]:
         )
     )
     return chart_views(areas, marked={area.slug for area in areas if area.referred})
+
+
+def area_pairs(areas: list[BodyArea], chosen: set[str]) -> list[dict]:
+    """The chart's areas as a list, one row per place with a control per side."""
+    rows: dict[tuple[str, str], dict] = {}
+    for area in areas:
+        row = rows.setdefault(
+            (area.view, area.name),
+            {"name": area.name, "view": area.get_view_display(), "areas": []},
+        )
+        row["areas"].append({"area": area, "chosen": area.slug in chosen})
+    order = {"left": 0, "midline": 1, "right": 2}
+    for row in rows.values():
+        row["areas"].sort(key=lambda a: order[a["area"].side])
+    return list(rows.values())

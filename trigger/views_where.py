@@ -12,7 +12,13 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from .chart import always_shown_differentials, chart_areas, chart_views, muscles_for_areas
+from .chart import (
+    always_shown_differentials,
+    area_pairs,
+    chart_areas,
+    chart_views,
+    muscles_for_areas,
+)
 from .forms import WhereForm
 from .models import BodyArea
 from .views import library_reader_required
@@ -50,18 +56,3 @@ def where(request: HttpRequest) -> HttpResponse:
             "can_start_program": request.user.role == "clinician",
         },
     )
-
-
-def area_pairs(areas: list[BodyArea], chosen: set[str]) -> list[dict]:
-    """The chart's areas as a list, one row per place with a control per side."""
-    rows: dict[tuple[str, str], dict] = {}
-    for area in areas:
-        row = rows.setdefault(
-            (area.view, area.name),
-            {"name": area.name, "view": area.get_view_display(), "areas": []},
-        )
-        row["areas"].append({"area": area, "chosen": area.slug in chosen})
-    order = {"left": 0, "midline": 1, "right": 2}
-    for row in rows.values():
-        row["areas"].sort(key=lambda a: order[a["area"].side])
-    return list(rows.values())

@@ -3,7 +3,7 @@
 from .alerts import Alert
 from .assignment import Assignment, AssignmentItem, AssignmentQuerySet, item_in_use_on
 from .invitations import Invitation
-from .logs import ExerciseLog, PainLog
+from .logs import ExerciseLog, PainLog, PainLogArea
 from .patient import Patient, PatientQuerySet
 from .reminders import Delivery, ReminderSchedule
 
@@ -16,6 +16,7 @@ __all__ = [
     "ExerciseLog",
     "Invitation",
     "PainLog",
+    "PainLogArea",
     "Patient",
     "PatientQuerySet",
     "ReminderSchedule",
