@@ -127,7 +127,9 @@ def test_the_csv_has_every_pain_log_and_exercise_session_oldest_first(
         "On waking",
         "",
     ]
-    assert body[0][-3:] == ["no", "", ""]
+    # The safety answers, then the body chart areas marked (none on this log).
+    assert body[0][-4:] == ["no", "", "", ""]
+    assert header[-1] == "marked on the body chart"
     assert [row[0] for row in body] == ["pain", "exercise", "exercise", "pain"]
     assert body[1][9:15] == ["Heel drops", "1", "Done", "Too hard", "4", ""]
     assert body[2][9:15] == ["Heel drops", "2", "Skipped", "", "", "No time."]
