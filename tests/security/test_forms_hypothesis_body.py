@@ -86,7 +86,7 @@ class TestWhereSearch(ChartCase):
         self.as_user(self.side.clinician)
         response = self.client.get(reverse("trigger:where"), data)
         self.check_page(response)
-        assert response.status_code == 200
+        assert response.status_code in (200, 400)  # 400: a NUL in the query (request_guards)
 
     @FAST
     @given(form_data(area=AREAS, q=TEXT))
@@ -94,4 +94,4 @@ class TestWhereSearch(ChartCase):
         self.as_user(self.side.clinician)
         response = self.client.get(reverse("programs:detail", args=[self.side.program.pk]), data)
         self.check_page(response)
-        assert response.status_code == 200
+        assert response.status_code in (200, 400)  # 400: a NUL in the query (request_guards)
