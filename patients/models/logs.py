@@ -129,7 +129,10 @@ class PainLog(models.Model):
         related_name="+",
         verbose_name=_("marked on the body chart"),
     )
-    areas_text = models.CharField(_("marked on the body chart"), max_length=1000, blank=True)
+    # A database default too: the demo data's bulk COPY names its columns (seed_demo).
+    areas_text = models.CharField(
+        _("marked on the body chart"), max_length=1000, blank=True, default="", db_default=""
+    )
     # For a region with a side (BodyRegion.lateral); empty when the region has none.
     side = models.CharField(_("side"), max_length=5, choices=Side.choices, blank=True)
     timing = models.CharField(_("when"), max_length=20, choices=Timing.choices, blank=True)
