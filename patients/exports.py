@@ -111,6 +111,8 @@ def csv_header() -> list[str]:
         _("one calf newly swollen, warm or red"),
         _("new shortness of breath, chest pain or coughing blood"),
         _("recent surgery, a cast or long immobilisation"),
+        # The pain drawing: every body chart area marked, each with its side.
+        _("marked on the body chart"),
     ]
 
 
@@ -143,6 +145,7 @@ def _pain_rows(patient: Patient, zone) -> Iterator[tuple]:
             _yes_no(log.calf_swollen_warm_red),
             _yes_no(log.chest_symptoms),
             _yes_no(log.recent_immobilisation),
+            log.areas_text,
         ]
         yield (local.date(), 0, local.time(), log.pk), row
 
@@ -171,6 +174,7 @@ def _exercise_rows(patient: Patient) -> Iterator[tuple]:
             "" if log.pain_during is None else log.pain_during,
             log.skip_reason,
             _yes_no(log.is_late),
+            "",
             "",
             "",
             "",

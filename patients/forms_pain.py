@@ -9,6 +9,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from trigger.chart import area_pairs, chart_areas, chart_views
+from trigger.models import BodyArea
+
 from .models import PainLog
 from .services.pain import referral_regions
 
@@ -79,6 +82,19 @@ class PainLogForm(DescribedErrorsMixin, forms.Form):
         widget=forms.RadioSelect(attrs={"class": "btn-check"}),
         error_messages={"invalid_choice": _("Choose a place from the list.")},
     )
+    # The pain drawing: tap the places on the body chart, or tick them in the list.
+    areas = forms.ModelMultipleChoiceField(
+        label=_("Where does it hurt?"),
+        queryset=BodyArea.objects.none(),
+        to_field_name="slug",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "invalid_choice": _("Choose places from the body chart or the list."),
+            "invalid_pk_value": _("Choose places from the body chart or the list."),
+            "invalid_list": _("Choose places from the body chart or the list."),
+        },
+    )
     region_other = forms.CharField(
         label=_("Where else? (a few words)"),
         required=False,
@@ -125,6 +141,8 @@ class PainLogForm(DescribedErrorsMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.chart_areas = list(chart_areas())
+        self.fields["areas"].queryset = BodyArea.objects.all()
         self.regions = {str(region.pk): region for region in referral_regions()}
         self.fields["region"].choices = [
             *((pk, region.name) for pk, region in self.regions.items()),
@@ -136,6 +154,11 @@ class PainLogForm(DescribedErrorsMixin, forms.Form):
         choice = data.get("region") or ""
         other = (data.get("region_other") or "").strip()
         if "region" in self.errors:
+            return data
+        if data.get("areas"):
+            # Marked on the chart: the service derives the region and the side from them.
+            data["region_obj"], data["side"] = None, ""
+            data["region_other"] = other
             return data
         if choice == OTHER and not other:
             self.add_error("region_other", _("Say in a few words where it hurts."))
@@ -149,6 +172,23 @@ class PainLogForm(DescribedErrorsMixin, forms.Form):
             data["side"] = ""
         return data
 
+    def _marked(self) -> set[str]:
+        if not self.is_bound:
+            return set()
+        values = (
+            self.data.getlist("areas") if hasattr(self.data, "getlist") else self.data.get("areas")
+        )
+        if isinstance(values, str):
+            values = [values]
+        return {slug for slug in values or [] if isinstance(slug, str)}
+
+    def chart(self):
+        """The body chart with the areas ticked so far (kept when the form has errors)."""
+        return chart_views(self.chart_areas, marked=self._marked())
+
+    def area_pairs(self) -> list[dict]:
+        return area_pairs(self.chart_areas, self._marked())
+
     def lateral_regions(self) -> list[str]:
         """The names of the regions that ask for a side, for the form's hint."""
         return [region.name for region in self.regions.values() if region.lateral]
@@ -160,6 +200,7 @@ class PainLogForm(DescribedErrorsMixin, forms.Form):
             "region": data["region_obj"],
             "region_other": data["region_other"],
             "side": data.get("side") or "",
+            "areas": list(data.get("areas") or []),
             "timing": data.get("timing") or "",
             "note": data.get("note") or "",
             "yesterday": bool(data.get("yesterday")),

@@ -6,10 +6,10 @@ from crispy_forms.bootstrap import InlineCheckboxes
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Field, Layout, Row
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
-from trigger.models import BodyRegion, Module, ModuleItem, Muscle
+from trigger.models import BodyArea, BodyRegion, Module, ModuleItem, Muscle
 from trigger.selectors import home_items_matching, muscles_with_home_items
 
 from . import weekdays
@@ -192,6 +192,23 @@ class AddItemForm(forms.Form):
     )
 
 
+def _ranked_by_areas(items: QuerySet[ModuleItem], areas: list) -> QuerySet[ModuleItem]:
+    """Items of muscles referring pain to any of ``areas``, the muscles explaining the most
+    areas first (as on /library/where/)."""
+    explained = (
+        BodyArea.objects.filter(pk__in=[a.pk for a in areas])
+        .filter(regions__zones__muscle=OuterRef("module__muscle"))
+        .values("regions__zones__muscle")
+        .annotate(n=Count("pk", distinct=True))
+        .values("n")
+    )
+    return (
+        items.annotate(explained=Subquery(explained))
+        .filter(explained__gt=0)
+        .order_by("-explained", "module__muscle__name", "module__order", "order", "id")
+    )
+
+
 class LibrarySearchForm(forms.Form):
     """Filters of the library browser: only home items are ever listed."""
 
@@ -216,6 +233,17 @@ class LibrarySearchForm(forms.Form):
         empty_label=_("All"),
     )
 
+    # "Where does it hurt?" (trigger.chart): muscles whose referral zones cover these
+    # areas, the items of those explaining the most areas first.
+    area = forms.ModelMultipleChoiceField(
+        label=_("Where it hurts (body chart areas)"),
+        queryset=BodyArea.objects.order_by("view", "order", "side"),
+        to_field_name="slug",
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+        error_messages={"invalid_choice": _("%(value)s is not an area of the body chart.")},
+    )
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["muscle"].queryset = muscles_with_home_items()
@@ -226,10 +254,14 @@ class LibrarySearchForm(forms.Form):
         ]
 
     def results(self) -> QuerySet[ModuleItem]:
-        """The home items matching the valid filters (an invalid one is ignored)."""
+        """The home items matching the valid filters (an invalid one is ignored), ranked by
+        how many of the chosen body chart areas their muscle explains when areas are chosen."""
         if not self.is_valid():
             return home_items_matching()
         data = self.cleaned_data
-        return home_items_matching(
+        items = home_items_matching(
             q=data["q"], muscle=data["muscle"], kind=data["kind"], region=data["region"]
         )
+        if data["area"]:
+            return _ranked_by_areas(items, list(data["area"]))
+        return items

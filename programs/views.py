@@ -180,7 +180,8 @@ def _items(program: Program, *, bound: ProgramItemForm | None = None) -> list[Pr
 
 def _library_query(data) -> str:
     """The library filters to keep across a redirect (known keys only)."""
-    kept = {key: data[key] for key in ("q", "muscle", "kind", "region") if data.get(key)}
+    kept = [(key, data[key]) for key in ("q", "muscle", "kind", "region") if data.get(key)]
+    kept += [("area", slug) for slug in data.getlist("area") if slug]
     return urlencode(kept)
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from .models import (
     AnswerOption,
     AssociatedMuscle,
+    BodyArea,
     BodyRegion,
     Differential,
     Instrument,
@@ -281,14 +282,54 @@ class ModuleItemAdmin(LibraryAdmin):
 # --- The remaining rows, each on a page of its own too ----------------------------------------
 
 
+class PlacedOnChartFilter(admin.SimpleListFilter):
+    """Regions the loader could not put on the body chart, for an editor to place."""
+
+    title = _("on the body chart")
+    parameter_name = "placed"
+
+    def lookups(self, request, model_admin):
+        return [("no", _("Not placed yet")), ("yes", _("Placed"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.filter(areas__isnull=True)
+        if self.value() == "yes":
+            return queryset.filter(areas__isnull=False).distinct()
+        return queryset
+
+
 @admin.register(BodyRegion)
 class BodyRegionAdmin(LibraryAdmin):
-    list_display = ["name", "slug", "order", "lateral"]
-    list_filter = ["lateral"]
+    """An editor places a region the loader could not (it reported it by name) by
+    choosing its chart areas here."""
+
+    list_display = ["name", "slug", "order", "lateral", "chart_areas"]
+    list_filter = ["lateral", PlacedOnChartFilter]
     search_fields = ["name", "slug"]
     ordering = ["order", "name"]
     prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["areas"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("areas")
+
+    @admin.display(description=_("on the body chart"))
+    def chart_areas(self, obj: BodyRegion) -> str:
+        labels = [area.label for area in obj.areas.all()]
+        return ", ".join(labels) or str(_("not placed yet"))
+
     # A region has no page of its own on the site.
+    view_on_site = False
+
+
+@admin.register(BodyArea)
+class BodyAreaAdmin(LibraryAdmin):
+    list_display = ["name", "side", "view", "slug", "order"]
+    list_filter = ["view", "side"]
+    search_fields = ["name", "slug"]
+    ordering = ["view", "order", "side"]
+    prepopulated_fields = {"slug": ["name"]}
     view_on_site = False
 
 

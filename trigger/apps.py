@@ -11,8 +11,9 @@ class TriggerConfig(AppConfig):
 
         from . import models
 
+        auditlog.register(models.BodyRegion, m2m_fields={"areas"})
         for model in (
-            models.BodyRegion,
+            models.BodyArea,
             models.Muscle,
             models.SectionText,
             models.SectionItem,

@@ -20,6 +20,71 @@ from .media import validate_image_content, validate_video_content
 ILLUSTRATION_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
+class BodyArea(models.Model):
+    """One area of the project's body chart (front and back views, each side its own area).
+
+    The chart is drawn by the project (trigger/content/body_chart.toml, licensed with it),
+    after the Margolis pain drawing's granularity (docs/clinical.md). ``outline`` is the
+    area's SVG path in the view's 200 x 440 drawing.
+    """
+
+    class View(models.TextChoices):
+        FRONT = "front", _("Front")
+        BACK = "back", _("Back")
+
+    class Side(models.TextChoices):
+        LEFT = "left", _("Left")
+        RIGHT = "right", _("Right")
+        MIDLINE = "midline", _("Middle")
+
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=120, help_text=_("Without the side."))
+    view = models.CharField(_("view"), max_length=5, choices=View.choices)
+    side = models.CharField(_("side"), max_length=7, choices=Side.choices)
+    outline = models.TextField(
+        _("SVG outline"), help_text=_("The path data (d attribute) in the 200 x 440 view.")
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    always_show = models.CharField(
+        _("always show this urgent differential"),
+        max_length=120,
+        blank=True,
+        help_text=_(
+            "When a clinician chooses this area, the library's urgent differentials with this "
+            "name are shown first, whichever muscle they are filed under."
+        ),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["view", "order", "side", "slug"]
+        verbose_name = _("body chart area")
+        verbose_name_plural = _("body chart areas")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(view__in=["front", "back"]), name="trigger_bodyarea_view_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(side__in=["left", "right", "midline"]),
+                name="trigger_bodyarea_side_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.label)
+
+    @property
+    def label(self) -> str:
+        """The area's name with its side: "Back of calf, left"."""
+        if self.side == self.Side.MIDLINE:
+            return self.name
+        return f"{self.name}, {self.get_side_display().lower()}"
+
+    @property
+    def lateral(self) -> bool:
+        return self.side != self.Side.MIDLINE
+
+
 class BodyRegion(models.Model):
     """Where pain is felt: shared by every muscle that refers pain there."""
 
@@ -32,6 +97,14 @@ class BodyRegion(models.Model):
         _("has a side"),
         default=False,
         help_text=_("Ask the patient which side (left, right or both) when they log pain here."),
+    )
+    # Where the region is on the body chart: a zone filed here shows on these areas.
+    areas = models.ManyToManyField(
+        BodyArea,
+        blank=True,
+        related_name="regions",
+        verbose_name=_("body chart areas"),
+        help_text=_("The chart areas this region covers (both sides for a region on a limb)."),
     )
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+import logging
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +16,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
+from .chart import AreaEntry, body_chart_load, chart_checksum_bytes, read_chart, region_place
+from .chart import unplaced_zones as _unplaced_zones
 from .models import (
     AssociatedMuscle,
     BodyRegion,
@@ -40,6 +44,7 @@ ITEM_FIELDS = (
     "image_alt", "video", "video_description", "order", "is_advice", "stop_if",
     "steps_are_default", "steps_source", "illustration", "illustration_alt",
 )  # fmt: skip
+logger = logging.getLogger(__name__)
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 DEFAULT_DOCUMENTS = [CONTENT_DIR / "gastrocnemius-trigger-points.txt"]
 LIBRARY_DATA = CONTENT_DIR / "library.toml"
@@ -73,6 +78,8 @@ class EditedSinceLoad(ContentError):
 class LoadResult:
     muscle: Muscle
     status: str  # "created", "updated" or "unchanged"
+    # Referral zones (as written) not on the body chart: an editor places their region.
+    unplaced: list[str] = dataclasses.field(default_factory=list)
 
 
 def _module_kind(heading: str) -> tuple[str, str]:
@@ -178,11 +185,14 @@ def library_load_documents(*, paths: list[Path], force: bool = False) -> list[Lo
             text.encode()
             + (defaults_file.read_bytes() if defaults_file.exists() else b"")
             + LIBRARY_DATA.read_bytes()
+            + chart_checksum_bytes()
         ).hexdigest()
         parsed.append((document, checksum, defaults))
 
+    chart = read_chart()
     results = []
     with transaction.atomic():
+        body_chart_load(entries=chart, force=force)
         for document, checksum, defaults in parsed:
             results.append(
                 _load_one(
@@ -190,8 +200,17 @@ def library_load_documents(*, paths: list[Path], force: bool = False) -> list[Lo
                     checksum=checksum,
                     defaults=defaults,
                     library=library,
+                    chart=chart,
                     force=force,
                 )
+            )
+    for result in results:
+        result.unplaced = _unplaced_zones(result.muscle)
+        for zone in result.unplaced:
+            logger.warning(
+                "referral zone not on the body chart: muscle_id=%s zone=%r",
+                result.muscle.pk,
+                zone,
             )
     return results
 
@@ -286,7 +305,13 @@ def _check_variants(entries: list[dict], document: MuscleDocument, path: Path) -
 
 
 def _load_one(
-    *, document: MuscleDocument, checksum: str, defaults: dict, library: dict, force: bool
+    *,
+    document: MuscleDocument,
+    checksum: str,
+    defaults: dict,
+    library: dict,
+    chart: list[AreaEntry],
+    force: bool,
 ) -> LoadResult:
     slug = slugify(document.name)
     muscle = Muscle.objects.filter(slug=slug).first()
@@ -325,7 +350,7 @@ def _load_one(
     muscle.save()
 
     _replace_sections(muscle, document)
-    _replace_referrals(muscle, document, library.get("region", []))
+    _replace_referrals(muscle, document, library.get("region", []), chart)
     _replace_differentials(muscle, document, library.get("urgent", []))
     _replace_associations(muscle, document)
     _replace_modules(muscle, document, defaults.get("item", []), defaults.get("variant", []))
@@ -385,7 +410,9 @@ def _is_sentence(bullet: Bullet) -> bool:
     return not bullet.note and not bullet.label and bullet.text.endswith(".")
 
 
-def _region_for(text: str, regions: list[dict]) -> BodyRegion:
+def _region_for(text: str, regions: list[dict], chart: list[AreaEntry] | None = None) -> BodyRegion:
+    """The zone's region (library.toml's, else one named after the zone), placed on the
+    body chart when its words allow (trigger.chart.region_place)."""
     lowered = text.lower()
     for order, region in enumerate(regions):
         if any(phrase in lowered for phrase in region["phrases"]):
@@ -397,15 +424,21 @@ def _region_for(text: str, regions: list[dict]) -> BodyRegion:
                     "lateral": bool(region.get("lateral", False)),
                 },
             )
+            region_place(
+                region=obj, zone_text=text, area_keys=region.get("areas", []), entries=chart or []
+            )
             return obj
     name = text[4:] if lowered.startswith("the ") else text
     obj, _ = BodyRegion.objects.get_or_create(
         slug=slugify(name)[:80], defaults={"name": name[:1].upper() + name[1:], "order": 100}
     )
+    region_place(region=obj, zone_text=text, area_keys=[], entries=chart or [])
     return obj
 
 
-def _replace_referrals(muscle: Muscle, document: MuscleDocument, regions: list[dict]) -> None:
+def _replace_referrals(
+    muscle: Muscle, document: MuscleDocument, regions: list[dict], chart: list[AreaEntry]
+) -> None:
     muscle.referral_zones.all().delete()
     section = document.section("referral")
     if section is None:
@@ -413,7 +446,7 @@ def _replace_referrals(muscle: Muscle, document: MuscleDocument, regions: list[d
     ReferralZone.objects.bulk_create(
         ReferralZone(
             muscle=muscle,
-            region=_region_for(bullet.text, regions),
+            region=_region_for(bullet.text, regions, chart),
             text=bullet.text,
             mimics=bullet.note,
             order=index,

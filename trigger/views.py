@@ -15,6 +15,7 @@ from django.shortcuts import render
 from users.access import role_required
 
 from . import selectors
+from .chart import muscle_chart
 from .forms import LibrarySearchForm
 from .models import Muscle, SectionText
 
@@ -139,6 +140,7 @@ def muscle_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "muscle": muscle,
             "sections": muscle_sections(muscle),
+            "chart": muscle_chart(muscle),
             "can_edit": user.is_staff and user.has_perm("trigger.change_muscle"),
         },
     )

@@ -10,7 +10,7 @@ from .assignment import (
     item_in_use_on,
 )
 from .invitations import Invitation
-from .logs import ExerciseLog, PainLog
+from .logs import ExerciseLog, PainLog, PainLogArea
 from .outcomes import OutcomeAnswer, OutcomePlan, OutcomeResponse
 from .patient import Patient, PatientQuerySet
 from .reminders import Delivery, ReminderSchedule
@@ -27,6 +27,7 @@ __all__ = [
     "OutcomePlan",
     "OutcomeResponse",
     "PainLog",
+    "PainLogArea",
     "Patient",
     "PatientQuerySet",
     "ReminderSchedule",

@@ -4,7 +4,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from trigger.models import BodyRegion
+from trigger.models import BodyArea, BodyRegion
 
 from .assignment import Assignment, AssignmentItem
 from .patient import Patient
@@ -120,6 +120,19 @@ class PainLog(models.Model):
         verbose_name=_("where it hurts"),
     )
     region_other = models.CharField(_("somewhere else"), max_length=200, blank=True)
+    # The pain drawing: the body chart areas marked (each has its side), and their names as
+    # the patient saw them when logging (the record keeps its words if the chart is edited).
+    areas = models.ManyToManyField(
+        BodyArea,
+        through="PainLogArea",
+        blank=True,
+        related_name="+",
+        verbose_name=_("marked on the body chart"),
+    )
+    # A database default too: the demo data's bulk COPY names its columns (seed_demo).
+    areas_text = models.CharField(
+        _("marked on the body chart"), max_length=1000, blank=True, default="", db_default=""
+    )
     # For a region with a side (BodyRegion.lateral); empty when the region has none.
     side = models.CharField(_("side"), max_length=5, choices=Side.choices, blank=True)
     timing = models.CharField(_("when"), max_length=20, choices=Timing.choices, blank=True)
@@ -169,7 +182,10 @@ class PainLog(models.Model):
 
     @property
     def where(self) -> str:
-        """Where it hurts in words, with the side: "Back of calf, left"."""
+        """Where it hurts in words, with the side: "Back of calf, left" (the areas marked
+        on the body chart, when there are: "Back of calf, left; Heel and sole, left")."""
+        if self.areas_text:
+            return "; ".join(p for p in (self.areas_text, self.region_other) if p)
         return pain_place(
             region_name=self.region.name if self.region_id else "",
             region_other=self.region_other,
@@ -179,3 +195,23 @@ class PainLog(models.Model):
     @property
     def has_red_flag(self) -> bool:
         return bool(self.calf_swollen_warm_red or self.chest_symptoms or self.recent_immobilisation)
+
+
+class PainLogArea(models.Model):
+    """One body chart area marked on a pain log (the pain drawing)."""
+
+    pain_log = models.ForeignKey(PainLog, on_delete=models.CASCADE, related_name="marked_areas")
+    area = models.ForeignKey(
+        BodyArea, on_delete=models.PROTECT, related_name="+", verbose_name=_("area")
+    )
+
+    class Meta:
+        ordering = ["pain_log", "area__view", "area__order", "area__side"]
+        verbose_name = _("marked area")
+        verbose_name_plural = _("marked areas")
+        constraints = [
+            models.UniqueConstraint(fields=["pain_log", "area"], name="patients_painlogarea_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pain_log_id}: {self.area}"

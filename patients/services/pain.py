@@ -14,9 +14,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from trigger.models import BodyRegion, Differential
+from trigger.models import BodyArea, BodyRegion, Differential
 
-from ..models import Alert, PainLog, Patient
+from ..models import Alert, PainLog, PainLogArea, Patient
 from ..schedule import local_to_utc
 from ..tasks import notify_clinician_of_alert
 from .attention import attention_refresh
@@ -31,6 +31,24 @@ CLOT_WORDS = ("thrombosis", "embolism")
 def referral_regions():
     """The library's body regions that some muscle refers pain to, in the library's order."""
     return BodyRegion.objects.filter(zones__isnull=False).distinct().order_by("order", "name")
+
+
+def region_and_side_for(areas: list[BodyArea]) -> tuple[BodyRegion | None, str]:
+    """The library region of the first marked area (in chart order) and the side of all the
+    marked areas: left, right, or both when areas on each side were marked."""
+    region = (
+        BodyRegion.objects.filter(areas__in=[a.pk for a in areas]).order_by("order", "name").first()
+    )
+    sides = {area.side for area in areas if area.lateral}
+    if sides == {BodyArea.Side.LEFT}:
+        side = PainLog.Side.LEFT
+    elif sides == {BodyArea.Side.RIGHT}:
+        side = PainLog.Side.RIGHT
+    elif sides:
+        side = PainLog.Side.BOTH
+    else:
+        side = ""
+    return region, side
 
 
 def _recorded_for(*, patient: Patient, now: datetime.datetime, yesterday: bool):
@@ -74,6 +92,7 @@ def pain_log_record(
     region: BodyRegion | None = None,
     region_other: str = "",
     side: str = "",
+    areas: list[BodyArea] | None = None,
     timing: str = "",
     note: str = "",
     yesterday: bool = False,
@@ -92,8 +111,14 @@ def pain_log_record(
     """
     if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= 10:
         raise ValueError("score must be an integer from 0 to 10")
-    # The side belongs to a region that has one; anywhere else it is left empty.
-    side = side if region is not None and region.lateral else ""
+    # The pain drawing: areas marked on the body chart say where (and which side) it hurts;
+    # the region and side are derived from them, so summaries by region keep working.
+    areas = sorted(set(areas or []), key=lambda a: (a.view, a.order, a.side, a.slug))
+    if areas:
+        region, side = region_and_side_for(areas)
+    # The side belongs to a region that has one, or to the marked areas; else it is empty.
+    if not areas:
+        side = side if region is not None and region.lateral else ""
     if side not in ("", *PainLog.Side.values):
         raise ValueError("side must be left, right or both")
     now = now or timezone.now()
@@ -104,7 +129,8 @@ def pain_log_record(
         assignment=patient.assignments.latest_current_on(local_day),
         score=score,
         region=region,
-        region_other="" if region else region_other.strip(),
+        region_other="" if region and not areas else region_other.strip(),
+        areas_text="; ".join(area.label for area in areas)[:1000],
         side=side,
         timing=timing,
         note=note,
@@ -114,6 +140,7 @@ def pain_log_record(
         chest_symptoms=chest_symptoms,
         recent_immobilisation=recent_immobilisation,
     )
+    PainLogArea.objects.bulk_create(PainLogArea(pain_log=log, area=area) for area in areas)
     if log.has_red_flag:
         alert = Alert.objects.create(
             patient=patient,

@@ -59,6 +59,7 @@ from ..services import hold as hold_services
 from ..services import story as story_services
 from ..services.next_step import patient_next_step
 from ..services.outcomes import outcome_history
+from ..services.pain_map import pain_map
 
 PATIENTS_PER_PAGE = 50
 
@@ -156,6 +157,7 @@ def _story(
         days=STORY_PERIODS[period],
         events=story_services.program_events(assignments=story.assignments, today=today),
     )
+    body_map = pain_map(patient=patient, start=chart.chart.start, end=chart.chart.end)
     bound_forms = bound_forms or {}
     for alert in story.open_alerts:
         alert.form = bound_forms.get(alert.pk) or AlertAcknowledgeForm(
@@ -175,6 +177,7 @@ def _story(
             "row": story.row,
             "assignments": story.assignments,
             "chart": chart,
+            "pain_map": body_map,
             "period": period,
             "periods": list(STORY_PERIOD_LABELS.items()),
             "outcome_panels": outcome_panels(outcome_history(patient=patient), zone=patient.zone),

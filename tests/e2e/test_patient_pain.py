@@ -65,8 +65,8 @@ def test_a_patient_answers_yes_to_the_calf_question_and_sees_the_advice_first(
     page.get_by_role("group", name="How bad is your pain right now?").locator(
         "label", has_text=re.compile(r"^7$")
     ).tap()
-    page.locator("label", has_text="Back of calf").tap()
-    page.get_by_role("group", name="Which side?").locator("label", has_text="Left").tap()
+    # Where: the back of the calf, left, tapped on the body chart.
+    page.get_by_role("checkbox", name="Back of calf, left", exact=True).tap()
     page.get_by_role("group", name="Is one calf newly swollen, warm or red?").locator(
         "label", has_text="Yes"
     ).tap()

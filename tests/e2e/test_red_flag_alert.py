@@ -69,8 +69,8 @@ def test_a_red_flag_reaches_the_dashboard_and_is_acknowledged_with_a_note(
     phone.get_by_role("group", name="How bad is your pain right now?").locator(
         "label", has_text=re.compile(r"^7$")
     ).tap()
-    phone.locator("label", has_text="Back of calf").tap()
-    phone.get_by_role("group", name="Which side?").locator("label", has_text="Right").tap()
+    # Where: the back of the calf, right, tapped on the body chart.
+    phone.get_by_role("checkbox", name="Back of calf, right", exact=True).tap()
     phone.get_by_role("group", name="Is one calf newly swollen, warm or red?").locator(
         "label", has_text="Yes"
     ).tap()

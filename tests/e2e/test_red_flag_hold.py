@@ -89,8 +89,8 @@ def test_the_hold_shows_after_a_red_flag_and_lifts_when_the_clinician_resumes(
     # A red flag from the pain log.
     phone.goto(live_server.url + reverse("patients:pain"))
     answer(phone, "How bad is your pain right now?", "7")
-    phone.locator("label", has_text="Back of calf").tap()
-    phone.get_by_role("group", name="Which side?").locator("label", has_text="Left").tap()
+    # Where: the back of the calf, left, tapped on the body chart.
+    phone.get_by_role("checkbox", name="Back of calf, left", exact=True).tap()
     answer(phone, "Is one calf newly swollen, warm or red?", "Yes")
     answer(
         phone,

@@ -60,10 +60,11 @@ def test_the_form_shows_eleven_scores_with_their_anchors(patient_client, regions
     assert "<legend>How bad is your pain right now?</legend>" in html
     assert "0 = no pain" in html
     assert "10 = worst pain imaginable" in html
-    # The library's referral regions, in order, then "Somewhere else".
+    # Where it hurts: the body chart's areas (the list in chart order: the back of the leg
+    # from the knee down), then somewhere else in words (tests/patients/test_pain_drawing.py).
     text = main_text(response)
-    assert text.index("Back of calf") < text.index("Heel and sole") < text.index("Back of knee")
-    assert text.index("Back of knee") < text.index("Somewhere else")
+    assert text.index("Back of knee") < text.index("Back of calf") < text.index("Heel and sole")
+    assert text.index("Heel and sole") < text.index("Where else? (a few words)")
     for label in ("On waking", "During activity", "After activity", "At rest", "At night"):
         assert label in text
     assert "This was yesterday" in text

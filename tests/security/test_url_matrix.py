@@ -125,6 +125,7 @@ EXPECTATIONS: dict[str, Rule] = {
     # --- The library: clinicians, editors, administrators ---------------------------------
     "trigger:muscle_list": role("clinician", "editor", "admin"),
     "trigger:muscle_detail": role("clinician", "editor", "admin"),
+    "trigger:where": role("clinician", "editor", "admin"),
     # --- Programs: clinicians, own programs only ------------------------------------------
     "programs:list": role("clinician"),
     "programs:new": role("clinician", post_only=True),

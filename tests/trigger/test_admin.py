@@ -14,6 +14,7 @@ from PIL import Image
 from tests.factories import DifferentialFactory, ModuleItemFactory, MuscleFactory
 from trigger.models import (
     AssociatedMuscle,
+    BodyArea,
     BodyRegion,
     Differential,
     Instrument,
@@ -29,6 +30,7 @@ from trigger.models import (
 )
 
 LIBRARY_MODELS = [
+    BodyArea,
     BodyRegion,
     Muscle,
     SectionText,

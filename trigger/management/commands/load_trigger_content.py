@@ -27,9 +27,15 @@ class Command(BaseCommand):
             instruments = instruments_load(force=force)
         except ContentError as error:
             raise CommandError(str(error)) from error
-        if options["verbosity"] > 0:
-            for result in results:
+        for result in results:
+            if options["verbosity"] > 0:
                 self.stdout.write(f"{result.muscle.name}: {result.status}")
+            for zone in result.unplaced:
+                self.stderr.write(
+                    f"{result.muscle.name}: the referral zone “{zone}” is not on the body "
+                    "chart. Place its body region on the chart in the admin (Trigger-point "
+                    "library → Body regions → chart areas)."
+                )
         if options["verbosity"] > 1:  # the outcome measures, with -v 2
             for loaded in instruments:
                 self.stdout.write(f"{loaded.instrument.name}: {loaded.status}")
