@@ -6,11 +6,15 @@ from crispy_forms.bootstrap import InlineCheckboxes
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Field, Layout, Row
 from django import forms
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from trigger.models import BodyArea, BodyRegion, Module, ModuleItem, Muscle
-from trigger.selectors import home_items_matching, muscles_with_home_items
+from trigger.selectors import (
+    home_items_matching,
+    home_items_ranked_by_areas,
+    muscles_with_home_items,
+)
 
 from . import weekdays
 from .models import Program, ProgramItem
@@ -192,23 +196,6 @@ class AddItemForm(forms.Form):
     )
 
 
-def _ranked_by_areas(items: QuerySet[ModuleItem], areas: list) -> QuerySet[ModuleItem]:
-    """Items of muscles referring pain to any of ``areas``, the muscles explaining the most
-    areas first (as on /library/where/)."""
-    explained = (
-        BodyArea.objects.filter(pk__in=[a.pk for a in areas])
-        .filter(regions__zones__muscle=OuterRef("module__muscle"))
-        .values("regions__zones__muscle")
-        .annotate(n=Count("pk", distinct=True))
-        .values("n")
-    )
-    return (
-        items.annotate(explained=Subquery(explained))
-        .filter(explained__gt=0)
-        .order_by("-explained", "module__muscle__name", "module__order", "order", "id")
-    )
-
-
 class LibrarySearchForm(forms.Form):
     """Filters of the library browser: only home items are ever listed."""
 
@@ -263,5 +250,5 @@ class LibrarySearchForm(forms.Form):
             q=data["q"], muscle=data["muscle"], kind=data["kind"], region=data["region"]
         )
         if data["area"]:
-            return _ranked_by_areas(items, list(data["area"]))
+            return home_items_ranked_by_areas(items, list(data["area"]))
         return items

@@ -7,10 +7,11 @@ page runs a fixed number of queries however many muscles or rows there are.
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from .models import (
     AssociatedMuscle,
+    BodyArea,
     BodyRegion,
     Differential,
     Module,
@@ -111,3 +112,22 @@ def home_items_matching(
         region_muscles = Muscle.objects.filter(referral_zones__region=region)
         items = items.filter(module__muscle__in=region_muscles)
     return items.order_by("module__muscle__name", "module__order", "order", "id")
+
+
+def home_items_ranked_by_areas(
+    items: QuerySet[ModuleItem], areas: list[BodyArea]
+) -> QuerySet[ModuleItem]:
+    """Items of muscles referring pain to any of ``areas``, the muscles explaining the most
+    areas first (as on /library/where/)."""
+    explained = (
+        BodyArea.objects.filter(pk__in=[a.pk for a in areas])
+        .filter(regions__zones__muscle=OuterRef("module__muscle"))
+        .values("regions__zones__muscle")
+        .annotate(n=Count("pk", distinct=True))
+        .values("n")
+    )
+    return (
+        items.annotate(explained=Subquery(explained))
+        .filter(explained__gt=0)
+        .order_by("-explained", "module__muscle__name", "module__order", "order", "id")
+    )
