@@ -129,9 +129,10 @@ def test_the_csv_has_every_pain_log_and_exercise_session_oldest_first(
     ]
     safety = header.index("one calf newly swollen, warm or red")
     assert body[0][safety : safety + 3] == ["no", "", ""]
-    # The body chart areas marked come last (none on this log).
-    assert header[-1] == "marked on the body chart"
-    assert body[0][-1] == ""
+    # The body chart areas marked follow the safety answers (none on this log).
+    areas = header.index("marked on the body chart")
+    assert areas > safety
+    assert body[0][areas] == ""
     assert [row[0] for row in body] == ["pain", "exercise", "exercise", "pain"]
     assert body[1][9:15] == ["Heel drops", "1", "Done", "Too hard", "4", ""]
     assert body[2][9:15] == ["Heel drops", "2", "Skipped", "", "", "No time."]
