@@ -220,11 +220,14 @@ def csv_lines(rows: Iterable[list]) -> Iterator[str]:
 # --- FHIR R4 ----------------------------------------------------------------------------------
 
 
-def _urn(kind: str, pk: int) -> str:
+def fhir_urn(kind: str, pk: int) -> str:
+    """A stable identifier of one row in the bundle: the same row gives the same URN in every
+    export of this site, so a receiving system can recognise it."""
     return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"{settings.SITE_URL}/{kind}/{pk}"))
 
 
-def _instant(moment: datetime.datetime, zone) -> str:
+def fhir_instant(moment: datetime.datetime, zone: datetime.tzinfo) -> str:
+    """An instant as FHIR writes it, in the patient's zone with its offset, to the second."""
     return moment.astimezone(zone).isoformat(timespec="seconds")
 
 
@@ -264,8 +267,8 @@ def _observation(log: PainLog, subject: str, zone) -> dict:
             "text": "Pain severity (0-10)",
         },
         "subject": {"reference": subject},
-        "effectiveDateTime": _instant(log.recorded_for, zone),
-        "issued": _instant(log.logged_at, zone),
+        "effectiveDateTime": fhir_instant(log.recorded_for, zone),
+        "issued": fhir_instant(log.logged_at, zone),
         "valueInteger": log.score,
     }
     where = log.where.strip()
@@ -308,7 +311,7 @@ def _care_plan(assignment: Assignment, subject: str, zone) -> dict:
         "title": assignment.title,
         "subject": {"reference": subject},
         "period": period,
-        "created": _instant(assignment.created_at, zone),
+        "created": fhir_instant(assignment.created_at, zone),
     }
     activities = [
         {
@@ -329,18 +332,18 @@ def fhir_bundle(patient: Patient, *, now: datetime.datetime | None = None) -> di
     """The patient's FHIR R4 Bundle (type "collection"). Three queries, and a few for
     the questionnaires (not one per answer)."""
     zone = patient.zone
-    subject = _urn("patients", patient.pk)
+    subject = fhir_urn("patients", patient.pk)
     entries = [{"fullUrl": subject, "resource": _patient_resource(patient)}]
     for log in (
         PainLog.objects.filter(patient=patient).select_related("region").order_by("recorded_for")
     ):
         entries.append(
-            {"fullUrl": _urn("pain-logs", log.pk), "resource": _observation(log, subject, zone)}
+            {"fullUrl": fhir_urn("pain-logs", log.pk), "resource": _observation(log, subject, zone)}
         )
     for assignment in patient.assignments.prefetch_related("items").order_by("starts_on", "id"):
         entries.append(
             {
-                "fullUrl": _urn("assignments", assignment.pk),
+                "fullUrl": fhir_urn("assignments", assignment.pk),
                 "resource": _care_plan(assignment, subject, zone),
             }
         )
@@ -350,6 +353,6 @@ def fhir_bundle(patient: Patient, *, now: datetime.datetime | None = None) -> di
     return {
         "resourceType": "Bundle",
         "type": "collection",
-        "timestamp": _instant(now or timezone.now(), zone),
+        "timestamp": fhir_instant(now or timezone.now(), zone),
         "entry": entries,
     }

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from trigger.models import Instrument, InstrumentItem
 
-from .exports import _instant, _urn
+from .exports import fhir_instant, fhir_urn
 from .models import OutcomeResponse, Patient
 
 SCORE_LINK = "score"
@@ -154,7 +154,7 @@ def response_resource(response: OutcomeResponse, subject: str, zone) -> dict:
         "questionnaire": questionnaire_url(instrument),
         "status": "completed",
         "subject": {"reference": subject},
-        "authored": _instant(response.answered_at, zone),
+        "authored": fhir_instant(response.answered_at, zone),
         "item": items,
     }
 
@@ -164,12 +164,12 @@ def fhir_entries(patient: Patient, subject: str, zone) -> list[dict]:
     responses = list(_responses(patient))
     instruments = {response.instrument.pk: response.instrument for response in responses}
     entries = [
-        {"fullUrl": _urn("instruments", pk), "resource": questionnaire_resource(instrument)}
+        {"fullUrl": fhir_urn("instruments", pk), "resource": questionnaire_resource(instrument)}
         for pk, instrument in sorted(instruments.items())
     ]
     entries += [
         {
-            "fullUrl": _urn("outcome-responses", response.pk),
+            "fullUrl": fhir_urn("outcome-responses", response.pk),
             "resource": response_resource(response, subject, zone),
         }
         for response in responses
