@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from email import message_from_bytes
 from pathlib import Path
 
 from django.conf import settings
@@ -111,3 +112,14 @@ def wait_for(condition, *, timeout: float = 30, interval: float = 0.1, message: 
             return result
         time.sleep(interval)
     raise AssertionError(message or "timed out waiting for a condition")
+
+
+def emails_in(folder: Path) -> list:
+    """The messages Django's file email backend wrote into ``folder``, in order."""
+    messages = []
+    for path in sorted(folder.iterdir()):
+        # The file backend appends messages to one file per connection, split by a rule.
+        for chunk in path.read_bytes().split(b"-" * 79):
+            if chunk.strip():
+                messages.append(message_from_bytes(chunk.strip()))
+    return messages

@@ -11,8 +11,7 @@ from patients.models import Delivery, ReminderSchedule
 from patients.services import assignment_create
 from patients.services.outcomes import outcome_plan_save
 from tests import factories
-from tests.celery_worker import wait_for
-from tests.patients.test_worker import emails_in, mail_dir, workers  # noqa: F401 (fixtures)
+from tests.celery_worker import emails_in, wait_for
 from trigger.instruments_load import instruments_load
 from trigger.models import Instrument
 
@@ -51,8 +50,8 @@ def plan(db):
 
 def test_the_worker_sends_the_questionnaire_reminder_once_with_its_link(
     plan,
-    workers,  # noqa: F811 (the fixture imported above)
-    mail_dir,  # noqa: F811
+    workers,
+    mail_dir,
 ):
     reminder = ReminderSchedule.objects.get(kind=ReminderSchedule.Kind.OUTCOME)
     # The start's occasion, in New York, at 18:00 local.

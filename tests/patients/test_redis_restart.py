@@ -18,8 +18,7 @@ from django.utils import timezone
 from patients.models import Delivery, ReminderSchedule
 from patients.services import assignment_create
 from tests import factories
-from tests.celery_worker import ROOT, WorkerProcess, database_url, wait_for
-from tests.patients.test_worker import emails_in
+from tests.celery_worker import ROOT, WorkerProcess, database_url, emails_in, wait_for
 from tests.redis_server import RedisServer
 
 pytestmark = [

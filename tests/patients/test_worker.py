@@ -7,7 +7,6 @@ missing broker makes these tests fail, never skip.
 import datetime
 import threading
 import time
-from email import message_from_bytes
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -19,48 +18,13 @@ from patients import reminders
 from patients.models import Delivery, ReminderSchedule
 from patients.services import assignment_create
 from tests import factories
-from tests.celery_worker import WorkerProcess, purge_queue, wait_for
+from tests.celery_worker import emails_in, purge_queue, wait_for
 
 pytestmark = [
     pytest.mark.worker,
     pytest.mark.xdist_group("worker"),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-@pytest.fixture
-def mail_dir(tmp_path):
-    folder = tmp_path / "mail"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def workers(tmp_path, mail_dir):
-    purge_queue()
-    started: list[WorkerProcess] = []
-
-    def start(**extra_env: str) -> WorkerProcess:
-        worker = WorkerProcess(
-            log_path=tmp_path / f"worker-{len(started)}.log",
-            extra_env={"EMAIL_URL": f"filemail:///{mail_dir}", **extra_env},
-        ).start()
-        started.append(worker)
-        return worker
-
-    yield start
-    for worker in started:
-        worker.stop()
-
-
-def emails_in(folder) -> list:
-    messages = []
-    for path in sorted(folder.iterdir()):
-        # The file backend appends messages to one file per connection, split by a rule.
-        for chunk in path.read_bytes().split(b"-" * 79):
-            if chunk.strip():
-                messages.append(message_from_bytes(chunk.strip()))
-    return messages
 
 
 @pytest.fixture
