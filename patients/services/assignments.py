@@ -314,11 +314,15 @@ def assignments_create_in_bulk(
 def assignment_set_dates(
     *, assignment: Assignment, starts_on: datetime.date, ends_on: datetime.date | None
 ) -> Assignment:
-    """Move the program's dates; its reminders follow."""
-    assignment.starts_on, assignment.ends_on = starts_on, ends_on
-    assignment.save(update_fields=["starts_on", "ends_on", "updated_at"])
-    assignment_schedules_refresh(assignment=assignment)
-    return assignment
+    """Move the program's dates; its reminders follow. The row is locked first, so two
+    clinicians' edits apply one after the other; an end before the start is refused."""
+    if ends_on is not None and ends_on < starts_on:
+        raise ValidationError({"ends_on": _("The end date must be on or after the start date.")})
+    locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    locked.starts_on, locked.ends_on = starts_on, ends_on
+    locked.save(update_fields=["starts_on", "ends_on", "updated_at"])
+    assignment_schedules_refresh(assignment=locked)
+    return locked
 
 
 # Which statuses each transition may start from (the only home of this rule).

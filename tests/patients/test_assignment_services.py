@@ -137,6 +137,26 @@ def test_an_impossible_transition_is_refused_with_a_clear_error_and_changes_noth
 
 
 @pytest.mark.django_db
+def test_moving_the_dates_saves_them_and_an_end_before_the_start_is_refused(clinician):
+    assignment = AssignmentFactory(patient__clinician=clinician)
+    start = assignment.starts_on
+
+    moved = services.assignment_set_dates(
+        assignment=assignment, starts_on=start + datetime.timedelta(days=7), ends_on=None
+    )
+    assert moved.starts_on == start + datetime.timedelta(days=7)
+    assert Assignment.objects.get(pk=assignment.pk).starts_on == start + datetime.timedelta(days=7)
+
+    with pytest.raises(ValidationError) as refused:
+        services.assignment_set_dates(
+            assignment=assignment, starts_on=start, ends_on=start - datetime.timedelta(days=1)
+        )
+    assert "on or after the start date" in refused.value.message_dict["ends_on"][0]
+    saved = Assignment.objects.get(pk=assignment.pk)
+    assert (saved.starts_on, saved.ends_on) == (start + datetime.timedelta(days=7), None)
+
+
+@pytest.mark.django_db
 def test_a_transition_reads_the_status_from_the_database_not_from_a_stale_copy(clinician):
     assignment = AssignmentFactory(patient__clinician=clinician)
     stale = Assignment.objects.get(pk=assignment.pk)
