@@ -598,9 +598,11 @@ class _BatchChecks:
         self,
         done: set[tuple[int, datetime.date]],
         sent: dict[int, list[tuple[int, datetime.datetime]]],
+        answered: set[tuple[int, datetime.datetime]] | None = None,
     ) -> None:
         self.done = done
         self.sent = sent
+        self.answered = answered or set()
 
     @classmethod
     def load(cls, deliveries: list[Delivery]) -> _BatchChecks:
@@ -619,10 +621,22 @@ class _BatchChecks:
         ).values_list("patient_id", "pk", "sent_at")
         for patient_id, pk, sent_at in rows:
             sent.setdefault(patient_id, []).append((pk, sent_at))
-        return cls(exercises_done_for(exercise_days), sent)
+        from .services.outcomes import occasions_answered  # the services import this module
+
+        questionnaire_occasions = {
+            (delivery.schedule.assignment_id, delivery.occurrence)
+            for delivery in deliveries
+            if delivery.kind == Delivery.Kind.OUTCOME and delivery.schedule is not None
+        }
+        return cls(
+            exercises_done_for(exercise_days), sent, occasions_answered(questionnaire_occasions)
+        )
 
     def exercises_done(self, *, assignment: Assignment, day: datetime.date) -> bool:
         return (assignment.pk, day) in self.done
+
+    def questionnaires_answered(self, delivery: Delivery) -> bool:
+        return (delivery.schedule.assignment_id, delivery.occurrence) in self.answered
 
     def sent_since(self, delivery: Delivery, start: datetime.datetime) -> int:
         return sum(
@@ -664,7 +678,7 @@ def skip_reason(
         return _("Too late to be useful (due %(minutes)s minutes ago).") % {
             "minutes": int(lateness.total_seconds() // 60)
         }
-    if delivery.kind == Delivery.Kind.OUTCOME and _questionnaires_answered(delivery):
+    if delivery.kind == Delivery.Kind.OUTCOME and checks.questionnaires_answered(delivery):
         return _("The questionnaire is already answered.")
     if delivery.kind == Delivery.Kind.EXERCISE and checks.exercises_done(
         assignment=assignment, day=local_day
@@ -673,14 +687,6 @@ def skip_reason(
     if checks.sent_since(delivery, _start_of_local_day(delivery)) >= settings.REMINDER_DAILY_CAP:
         return _("Daily limit of %(cap)s reminders reached.") % {"cap": settings.REMINDER_DAILY_CAP}
     return ""
-
-
-def _questionnaires_answered(delivery: Delivery) -> bool:
-    from .services.outcomes import occasion_answered  # the services import this module
-
-    return occasion_answered(
-        assignment_id=delivery.schedule.assignment_id, occasion=delivery.occurrence
-    )
 
 
 def exercises_done_on(*, assignment: Assignment, day: datetime.date) -> bool:

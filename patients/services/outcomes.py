@@ -162,24 +162,40 @@ def outcome_due_for(
     return None
 
 
-def occasion_answered(*, assignment_id: int, occasion: datetime.datetime) -> bool:
-    """True when every questionnaire of the plan's occasion at ``occasion`` (UTC) is
-    answered: its reminder need not go out."""
-    plan = (
-        OutcomePlan.objects.filter(assignment_id=assignment_id)
+def occasions_answered(
+    occasions: set[tuple[int, datetime.datetime]],
+) -> set[tuple[int, datetime.datetime]]:
+    """The (assignment id, occasion) pairs of ``occasions`` whose questionnaires are all
+    answered (an assignment without a plan has nothing to answer), in three queries
+    however many pairs: what a batch of reminders checks (patients/reminders.py)."""
+    if not occasions:
+        return set()
+    assignment_ids = {assignment_id for assignment_id, _occasion in occasions}
+    plans = {
+        plan.assignment_id: plan
+        for plan in OutcomePlan.objects.filter(assignment_id__in=assignment_ids)
         .select_related("assignment__patient")
-        .first()
-    )
-    if plan is None:
-        return True
-    due_on = occasion.astimezone(plan.assignment.patient.zone).date()
-    wanted = set(plan.instruments.values_list("pk", flat=True))
-    answered = set(
-        OutcomeResponse.objects.filter(assignment_id=assignment_id, due_on=due_on).values_list(
-            "instrument_id", flat=True
-        )
-    )
-    return wanted <= answered
+        .prefetch_related("instruments")
+    }
+    due_on = {
+        (assignment_id, occasion): occasion.astimezone(
+            plans[assignment_id].assignment.patient.zone
+        ).date()
+        for assignment_id, occasion in occasions
+        if assignment_id in plans
+    }
+    answered: dict[tuple[int, datetime.date], set[int]] = {}
+    for assignment_id, day, instrument_id in OutcomeResponse.objects.filter(
+        assignment_id__in=plans, due_on__in=set(due_on.values())
+    ).values_list("assignment_id", "due_on", "instrument_id"):
+        answered.setdefault((assignment_id, day), set()).add(instrument_id)
+    return {
+        (assignment_id, occasion)
+        for assignment_id, occasion in occasions
+        if assignment_id not in plans
+        or {instrument.pk for instrument in plans[assignment_id].instruments.all()}
+        <= answered.get((assignment_id, due_on[(assignment_id, occasion)]), set())
+    }
 
 
 def named_activities(*, assignment: Assignment, instrument: Instrument) -> list[str]:
