@@ -251,7 +251,7 @@ def dashboard_rows(*, patient_ids: list[int], today: datetime.date) -> list[Dash
     ):
         labels = kinds.setdefault(patient_id, [])
         if kind not in [k for k, _label in labels]:
-            labels.append((kind, Alert.Kind(kind).label))
+            labels.append((kind, str(Alert.Kind(kind).label)))
     by_id = {patient.pk: patient for patient in patients}
     rows = []
     for pk in patient_ids:
