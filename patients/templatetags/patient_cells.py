@@ -132,7 +132,9 @@ def last_activity_cell(row: DashboardRow) -> SafeString:
     else:
         text = ngettext("%(days)s day ago", "%(days)s days ago", days) % {"days": days}
     return format_html(
-        '<span class="{}">{}</span>', "text-warning-emphasis fw-semibold" if row.inactive else "", text
+        '<span class="{}">{}</span>',
+        "text-warning-emphasis fw-semibold" if row.inactive else "",
+        text,
     )
 
 
