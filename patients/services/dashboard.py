@@ -30,6 +30,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..clinical import (
@@ -47,6 +48,7 @@ from ..clinical import (
     sessions_logged_expression,
     sessions_prescribed_expression,
 )
+from ..compiled import rows_for_ids
 from ..models import Alert, Assignment, ExerciseLog, PainLog, Patient
 from ..models.logs import pain_place
 from .outcomes import outcome_change_filter
@@ -213,11 +215,11 @@ def _patient_figures(patients: QuerySet[Patient], today: datetime.date) -> Query
     )
 
 
-def _last_pain_where(patient: Patient) -> str:
+def _last_pain_where(figures: _Figures) -> str:
     return pain_place(
-        region_name=patient.last_pain_region or "",
-        region_other=patient.last_pain_region_other or "",
-        side=patient.last_pain_side or "",
+        region_name=figures.last_pain_region or "",
+        region_other=figures.last_pain_region_other or "",
+        side=figures.last_pain_side or "",
     )
 
 
@@ -229,14 +231,58 @@ def _open_programs(today: datetime.date) -> QuerySet[Assignment]:
     )
 
 
+FIGURES = (
+    "done_today",
+    "done_yesterday",
+    "sessions_logged",
+    "sessions_prescribed",
+    "last_pain_score",
+    "last_pain_at",
+    "last_pain_region",
+    "last_pain_region_other",
+    "last_pain_side",
+    "pain_average",
+    "open_alert_count",
+)
+
+
+@dataclass(frozen=True)
+class _Figures:
+    done_today: int
+    done_yesterday: int
+    sessions_logged: int
+    sessions_prescribed: int
+    last_pain_score: int | None
+    last_pain_at: datetime.datetime | None
+    last_pain_region: str | None
+    last_pain_region_other: str | None
+    last_pain_side: str | None
+    pain_average: float | None
+    open_alert_count: int
+
+
+def patient_figures(*, patient_ids: list[int], today: datetime.date) -> dict[int, _Figures]:
+    """Each patient's row figures, by id: one query, compiled once per day, time zone and
+    number of patients (``patients.compiled``)."""
+
+    def build(ids: list[int]) -> QuerySet:
+        return _patient_figures(Patient.objects.filter(pk__in=ids), today).values_list(
+            "pk", *FIGURES
+        )
+
+    key = ("dashboard figures", today, timezone.get_current_timezone_name())
+    return {pk: _Figures(*figures) for pk, *figures in rows_for_ids(key, patient_ids, build)}
+
+
 def dashboard_rows(*, patient_ids: list[int], today: datetime.date) -> list[DashboardRow]:
-    """The figures of the given patients, in the order of ``patient_ids``. Three queries:
-    the patients with their figures, their open programs with baselines, and the kinds of
-    their open alerts."""
+    """The figures of the given patients, in the order of ``patient_ids``. Four queries:
+    the patients' figures, the patients with their open programs and baselines, and the
+    kinds of their open alerts."""
     if not patient_ids:
         return []
+    figures = patient_figures(patient_ids=patient_ids, today=today)
     patients = (
-        _patient_figures(Patient.objects.filter(pk__in=patient_ids), today)
+        Patient.objects.filter(pk__in=patient_ids)
         .select_related("user")
         .prefetch_related(
             Prefetch("assignments", queryset=_open_programs(today), to_attr="open_programs")
@@ -255,8 +301,8 @@ def dashboard_rows(*, patient_ids: list[int], today: datetime.date) -> list[Dash
     by_id = {patient.pk: patient for patient in patients}
     rows = []
     for pk in patient_ids:
-        patient = by_id.get(pk)
-        if patient is None:  # removed between the two queries
+        patient, figure = by_id.get(pk), figures.get(pk)
+        if patient is None or figure is None:  # removed between the queries
             continue
         program = patient.open_programs[0] if patient.open_programs else None
         rows.append(
@@ -264,25 +310,25 @@ def dashboard_rows(*, patient_ids: list[int], today: datetime.date) -> list[Dash
                 patient=patient,
                 program=program,
                 other_programs=max(len(patient.open_programs) - 1, 0),
-                sessions_logged=patient.sessions_logged,
-                sessions_prescribed=patient.sessions_prescribed,
-                last_pain_score=patient.last_pain_score,
-                last_pain_at=patient.last_pain_at,
-                pain_average=patient.pain_average,
+                sessions_logged=figure.sessions_logged,
+                sessions_prescribed=figure.sessions_prescribed,
+                last_pain_score=figure.last_pain_score,
+                last_pain_at=figure.last_pain_at,
+                pain_average=figure.pain_average,
                 change=pain_change(
-                    baseline=getattr(program, "baseline", None), current=patient.pain_average
+                    baseline=getattr(program, "baseline", None), current=figure.pain_average
                 ),
                 last_activity_on=patient.last_activity_on,
                 days_inactive=(today - patient.last_activity_on).days
                 if patient.last_activity_on
                 else None,
-                open_alerts=patient.open_alert_count,
+                open_alerts=figure.open_alert_count,
                 top_severity=patient.attention_severity or None,
                 alert_kinds=kinds.get(pk, []),
-                last_pain_where=_last_pain_where(patient),
+                last_pain_where=_last_pain_where(figure),
                 today=today,
-                done_today=patient.done_today,
-                done_yesterday=patient.done_yesterday,
+                done_today=figure.done_today,
+                done_yesterday=figure.done_yesterday,
             )
         )
     return rows
