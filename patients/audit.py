@@ -162,10 +162,11 @@ NOT_A_READ: dict[str, str] = {
 SHOWN = "_audit_patients_shown"
 
 
-def patients_shown(request: HttpRequest, patient_ids: list[int]) -> None:
-    """A page that lists patients says whom it showed: when it answers 200, the
-    middleware writes one ACCESS entry per patient (kind ``list``)."""
-    setattr(request, SHOWN, list(patient_ids))
+def patients_shown(request: HttpRequest, patients: list[Patient]) -> None:
+    """A page that lists patients says whom it showed (the records it loaded, with their
+    ``user``): when it answers 200, the middleware writes one ACCESS entry per patient
+    (kind ``list``)."""
+    setattr(request, SHOWN, list(patients))
 
 
 def _patient_of(instance: models.Model) -> dict:
@@ -196,11 +197,10 @@ def log_access(
 
 
 def log_list_access(
-    *, request: HttpRequest, patient_ids: list[int], page: str, actor
+    *, request: HttpRequest, patients: list[Patient], page: str, actor
 ) -> list[LogEntry]:
     """One ACCESS entry per patient a list page showed, written in one query (a bulk
     insert sends no signal: every field auditlog's context would fill is set here)."""
-    patients = Patient.objects.filter(pk__in=patient_ids).select_related("user")
     content_type = ContentType.objects.get_for_model(Patient)
     remote_addr = AuditMiddleware._get_remote_addr(request)
     cid = get_cid()
@@ -241,7 +241,7 @@ def _record_access(request: HttpRequest, response: HttpResponse) -> None:
         return
     shown = getattr(request, SHOWN, None)
     if shown:
-        log_list_access(request=request, patient_ids=shown, page=match.view_name, actor=user)
+        log_list_access(request=request, patients=shown, page=match.view_name, actor=user)
     access = ACCESS_LOGGED.get(match.view_name)
     if access is None:
         return

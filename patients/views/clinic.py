@@ -88,7 +88,7 @@ def clinic(request: HttpRequest) -> HttpResponse:
     page = paginator.get_page(request.GET.get("page"))
     rows = dashboard.dashboard_rows(patient_ids=list(page.object_list), today=today)
     # The audit trail gets one read entry per patient shown (patients/audit.py).
-    patients_shown(request, list(page.object_list))
+    patients_shown(request, [row.patient for row in rows])
     suggestions = progressions.progression_suggestions(
         patient_ids=list(page.object_list), today=today
     )
