@@ -106,7 +106,12 @@ def progression_suggestions(
             too_easy=Count("recent", filter=Q(recent__difficulty=ExerciseLog.Difficulty.TOO_EASY)),
             too_hard=Count("recent", filter=Q(recent__difficulty=ExerciseLog.Difficulty.TOO_HARD)),
         )
-        .filter(Q(too_easy__gte=REPORT_TIMES) | Q(too_hard__gte=REPORT_TIMES))
+        # Only items with something to suggest: "too hard" always has (an easier variant
+        # or a lower dosage), "too easy" only when the library has a harder variant.
+        .filter(
+            Q(too_hard__gte=REPORT_TIMES)
+            | Q(too_easy__gte=REPORT_TIMES, library_item__harder_variant__isnull=False)
+        )
         .select_related(
             "assignment__patient__user",
             "library_item__harder_variant",
