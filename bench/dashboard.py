@@ -19,9 +19,11 @@ Run with `make bench` (or `python -m bench.dashboard --requests 300 --concurrenc
 from __future__ import annotations
 
 import argparse
+import cProfile
 import http.client
 import json
 import os
+import pstats
 import socket
 import statistics
 import subprocess
@@ -32,6 +34,7 @@ import time
 from pathlib import Path
 
 from bench.env import ROOT, configure, percentile, stop
+from bench.readme import write_section
 
 # Its own database: the reminders benchmark empties the tables of trigger_bench.
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/trigger_bench_dashboard")
@@ -164,6 +167,80 @@ def query_check(paths: dict[str, str]) -> dict:
     return report
 
 
+# What the in-process profile reports: a name, and which function's cumulative time is it.
+PROFILE_PARTS = {
+    "template rendering": lambda f: (
+        f[2] == "render" and f[0].endswith("template/backends/django.py")
+    ),
+    "SQL (cursor execute, waiting on PostgreSQL)": lambda f: f[2] == "_execute_with_wrappers",
+    "building and compiling queries": lambda f: (
+        f[2] == "as_sql" and f[0].endswith("sql/compiler.py")
+    ),
+    "model instances from rows": lambda f: f[2] == "from_db",
+    "translations (gettext)": lambda f: (
+        f[2] == "gettext" and f[0].endswith("translation/trans_real.py")
+    ),
+    "the audit trail's read entries": lambda f: f[2] == "_record_access",
+}
+
+
+def profile_pages(paths: dict[str, str], requests: int = 20) -> dict:
+    """Each page in-process through Django's test client: milliseconds per request (and of
+    it, in PostgreSQL), then where the time goes under cProfile."""
+    from django.test import Client
+
+    from users.models import User
+
+    report = {}
+    for name, path in paths.items():
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(User.objects.get(username=user_of(name)))
+        for _ in range(3):  # warm: templates, URL resolvers, compiled queries
+            client.get(path)
+        report[name] = _profile_page(client, path, requests)
+    return report
+
+
+def _profile_page(client, path: str, requests: int) -> dict:
+    from django.db import connection
+
+    sql = {"seconds": 0.0}
+
+    def timing(execute, sql_text, params, many, context):
+        start = time.perf_counter()
+        try:
+            return execute(sql_text, params, many, context)
+        finally:
+            sql["seconds"] += time.perf_counter() - start
+
+    with connection.execute_wrapper(timing):
+        start = time.perf_counter()
+        for _ in range(requests):
+            client.get(path)
+        elapsed = time.perf_counter() - start
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(requests):
+        client.get(path)
+    profiler.disable()
+    stats = pstats.Stats(profiler).stats
+    # Shares of the whole request, middleware included; nested parts are not added up.
+    total = max((row[3] for func, row in stats.items() if func[2] == "get_response"), default=1)
+    return {
+        "ms_per_request": round(1000 * elapsed / requests, 1),
+        "sql_ms_per_request": round(1000 * sql["seconds"] / requests, 1),
+        "profile_percent": {
+            part: round(
+                100
+                * max((row[3] for func, row in stats.items() if matches(func)), default=0)
+                / total,
+                1,
+            )
+            for part, matches in PROFILE_PARTS.items()
+        },
+    }
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -287,11 +364,19 @@ def main() -> None:
     print(f"data: {json.dumps(data)}", flush=True)
     paths = urls()
     authenticator_app(CLINICIAN)
+    load_start = round(os.getloadavg()[0], 2)
     checks = query_check(paths)
     for name, check in checks.items():
         print(f"queries {name}: {check['queries']} ({check['query_ms']} ms in SQL)", flush=True)
         if check["status"] != 200:
             raise SystemExit(f"{name}: status {check['status']} in the query check")
+    profile = profile_pages(paths)
+    for name, page in profile.items():
+        print(
+            f"in-process {name}: {page['ms_per_request']} ms/request "
+            f"({page['sql_ms_per_request']} ms SQL)",
+            flush=True,
+        )
     cookies = {username: session_cookie(username) for username in {CLINICIAN, ME_PATIENT}}
 
     port = free_port()
@@ -326,6 +411,9 @@ def main() -> None:
         "ratio_rps_patient_to_trivial": round(runs["patient"]["rps"] / runs["trivial"]["rps"], 3),
         "ratio_rps_me_to_trivial": round(runs["me"]["rps"] / runs["trivial"]["rps"], 3),
         "web_worker_peak_rss_mb": worker_rss_mb,
+        "profile": profile,
+        "load_average": {"start": load_start, "end": round(os.getloadavg()[0], 2)},
+        "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
     (RESULTS / "dashboard.json").write_text(json.dumps(results, indent=2))
     for name, run in runs.items():
@@ -339,6 +427,80 @@ def main() -> None:
         f"me/trivial {results['ratio_rps_me_to_trivial']}"
     )
     print(f"gunicorn web worker peak RSS: {worker_rss_mb} MB", flush=True)
+    write_section("dashboard", readme_section(results))
+
+
+# The first run of this benchmark for issue 18, on the same machine and data, before the
+# pages were made leaner (bench/README.md: "Pages at clinic scale").
+BEFORE = {
+    "trivial": {"rps": 313.0, "p50_ms": 5.0},
+    "dashboard": {"rps": 9.5, "p50_ms": 194.8, "queries": 13, "in_process_ms": 168.1},
+    "patient": {"rps": 17.8, "p50_ms": 101.7, "queries": 28, "in_process_ms": 108.5},
+    "me": {"rps": 53.1, "p50_ms": 34.7, "queries": 10, "in_process_ms": 47.5},
+}
+TARGETS = {"dashboard": 0.1, "patient": 0.2, "me": 0.3}
+LABELS = {
+    "trivial": "`/manifest.webmanifest` (trivial)",
+    "dashboard": "`/clinic/`, page 1 of 10,000 patients",
+    "patient": "`/clinic/patients/<id>/` (the story)",
+    "me": "`/me/`",
+}
+
+
+def readme_section(results: dict) -> str:
+    """The figures of a run as the Markdown written into bench/README.md."""
+    runs, checks, profile = results["runs"], results["query_check"], results["profile"]
+    data, load = results["data"], results["load_average"]
+    trivial = runs["trivial"]["rps"]
+    lines = [
+        f"Measured {results['measured_at']} by `python -m bench.dashboard` on this machine "
+        f"({os.cpu_count()} CPUs; load average {load['start']} at the start, {load['end']} "
+        "at the end). "
+        f"{data['patients']:,} patients, {data['exercise_logs']:,} exercise logs, "
+        f"{data['pain_logs']:,} pain logs; gunicorn with {results['gunicorn_workers']} sync "
+        f"workers, {results['client_threads']} client threads. Before: the first run of "
+        "issue 18's work on the same data.",
+        "",
+        "| page | req/s before → now | p50 before → now | ratio to trivial, before → now "
+        "| target | queries before → now | in-process ms before → now (of it SQL) |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, run in runs.items():
+        before = BEFORE[name]
+        if name == "trivial":
+            lines.append(
+                f"| {LABELS[name]} | {before['rps']} → {run['rps']} | {before['p50_ms']} → "
+                f"{run['p50_ms']} ms | — | — | {checks[name]['queries']} | "
+                f"{profile[name]['ms_per_request']} |"
+            )
+            continue
+        ratio_before = round(before["rps"] / BEFORE["trivial"]["rps"], 3)
+        ratio = round(run["rps"] / trivial, 3)
+        reached = "reached" if ratio >= TARGETS[name] else "**not reached**"
+        lines.append(
+            f"| {LABELS[name]} | {before['rps']} → **{run['rps']}** | {before['p50_ms']} → "
+            f"{run['p50_ms']} ms | {ratio_before} → **{ratio}** | ≥ {TARGETS[name]}: {reached} "
+            f"| {before['queries']} → {checks[name]['queries']} | {before['in_process_ms']} → "
+            f"{profile[name]['ms_per_request']} ({profile[name]['sql_ms_per_request']}) |"
+        )
+    lines += [
+        "",
+        f"Peak resident memory of a gunicorn web worker: {results['web_worker_peak_rss_mb']} MB.",
+        "",
+        "Where each page's time goes in-process (cProfile, share of the whole request, "
+        "middleware included; nested parts are not added up):",
+        "",
+        "| part | " + " | ".join(name for name in profile) + " |",
+        "| --- | " + " | ".join("---" for _ in profile) + " |",
+    ]
+    parts = next(iter(profile.values()))["profile_percent"]
+    for part in parts:
+        lines.append(
+            f"| {part} | "
+            + " | ".join(f"{page['profile_percent'][part]} %" for page in profile.values())
+            + " |"
+        )
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
