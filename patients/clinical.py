@@ -51,6 +51,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.utils import timezone
 
+from .compiled import rows_for_ids
 from .models import Alert, Assignment, AssignmentItem, ExerciseLog, PainLog, Patient, item_due_on
 
 ADHERENCE_DAYS = 7
@@ -237,12 +238,19 @@ def adherence_percent(logged: int, prescribed: int) -> int | None:
 
 def adherence(*, patient: Patient, days: list[datetime.date]) -> tuple[int, int]:
     """(sessions logged, sessions prescribed) of ``patient`` over ``days`` (oldest first):
-    the dashboard's expressions for one patient, one query."""
-    return (
-        Patient.objects.filter(pk=patient.pk)
-        .annotate(
-            logged=sessions_logged_expression(days), prescribed=sessions_prescribed_expression(days)
+    the dashboard's expressions for one patient, one query, its SQL compiled once per
+    window of days (``patients.compiled``: building it cost more than running it)."""
+
+    def build(ids: list[int]) -> QuerySet:
+        return (
+            Patient.objects.filter(pk__in=ids)
+            .annotate(
+                logged=sessions_logged_expression(days),
+                prescribed=sessions_prescribed_expression(days),
+            )
+            .order_by()
+            .values_list("logged", "prescribed")
         )
-        .values_list("logged", "prescribed")
-        .get()
-    )
+
+    rows = rows_for_ids(("adherence", tuple(days)), [patient.pk], build)
+    return rows[0] if rows else (0, 0)

@@ -118,3 +118,24 @@ def test_the_dashboard_figures_follow_the_day_and_the_time_zone(patients):
         assert east == built(today)
     assert east[ids[0]].pain_average == 6.5  # (3 + 10) / 2: the earlier log counts there
     assert figures[ids[0]].pain_average == 3.0
+
+
+def test_adherence_follows_its_window_of_days(patients):
+    """clinical.adherence compiles its SQL once per window: a window of the same length a
+    day later counts that window's sessions, not the first one's."""
+    from patients.clinical import adherence, sessions_logged_expression
+
+    patient = patients[2]  # done today, yesterday and the day before
+
+    def logged(days):
+        return (
+            Patient.objects.filter(pk=patient.pk)
+            .annotate(n=sessions_logged_expression(days))
+            .values_list("n", flat=True)
+            .get()
+        )
+
+    window = [days_ago(4), days_ago(3), days_ago(2)]
+    later = [days_ago(2), days_ago(1), days_ago(0)]
+    assert adherence(patient=patient, days=window)[0] == logged(window) == 1
+    assert adherence(patient=patient, days=later)[0] == logged(later) == 3
