@@ -15,6 +15,7 @@ from types import SimpleNamespace
 
 from django import template
 from django.template.defaultfilters import floatformat
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
@@ -24,6 +25,7 @@ from django.utils.translation import gettext, ngettext
 from ..clinical import PainChange
 from ..models import Alert, Assignment
 from ..services.dashboard import DashboardRow
+from ..services.progressions import Suggestion
 
 register = template.Library()
 
@@ -252,4 +254,48 @@ def _last_pain_cell(row: DashboardRow) -> SafeString:
         )
         if row.last_pain_where
         else "",
+    )
+
+
+@register.simple_tag(takes_context=True)
+def suggestion_item(context, suggestion: Suggestion, back: str, show_patient: bool = False):
+    """One suggested change as a card: whose exercise (on the dashboard), what was
+    reported, and the button that makes the change (a form with the page's CSRF token) or,
+    for a lower dosage, the link to the exercise's form."""
+    item = suggestion.item
+    if suggestion.change == "dosage":
+        action = format_html(
+            '<a class="btn btn-sm btn-outline-primary" href="{}">{}</a>',
+            reverse("patients:assignment_item_edit", args=[item.pk]),
+            suggestion.action,
+        )
+    else:
+        action = format_html(
+            '<form method="post" action="{}">\n'
+            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">\n'
+            '<input type="hidden" name="back" value="{}">\n'
+            '<button type="submit" name="change" value="{}" class="btn btn-sm btn-primary">'
+            "{}</button>\n</form>",
+            reverse("patients:assignment_item_change", args=[item.pk]),
+            context.get("csrf_token", ""),
+            back,
+            suggestion.change,
+            suggestion.action,
+        )
+    whose = (
+        format_html(
+            '<a href="{}">{}</a>: ',
+            reverse("patients:patient_detail", args=[item.assignment.patient_id]),
+            item.assignment.patient.name,
+        )
+        if show_patient
+        else ""
+    )
+    return format_html(
+        '<li class="card mb-2" data-testid="suggestion">\n'
+        '<div class="card-body d-flex flex-wrap align-items-center gap-2">\n'
+        '<p class="mb-0 me-auto">\n{}\n{}\n</p>\n{}\n</div>\n</li>\n',
+        whose,
+        suggestion.message,
+        action,
     )
