@@ -22,7 +22,11 @@ class ExerciseLog(models.Model):
         ABOUT_RIGHT = "about_right", _("About right")
         TOO_HARD = "too_hard", _("Too hard")
 
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="exercise_logs")
+    # No index of its own: (patient, -performed_on) below serves every lookup by patient, and
+    # a second one made the planner read all of a patient's logs for a week's count.
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="exercise_logs", db_index=False
+    )
     assignment = models.ForeignKey(
         Assignment, on_delete=models.CASCADE, related_name="exercise_logs"
     )
@@ -104,7 +108,10 @@ class PainLog(models.Model):
         REST = "rest", _("At rest")
         NIGHT = "night", _("At night")
 
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="pain_logs")
+    # No index of its own: (patient, -recorded_for) below serves every lookup by patient.
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="pain_logs", db_index=False
+    )
     assignment = models.ForeignKey(
         Assignment, on_delete=models.SET_NULL, null=True, blank=True, related_name="pain_logs"
     )
