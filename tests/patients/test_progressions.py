@@ -352,3 +352,25 @@ def test_the_patients_story_shows_the_old_and_the_new_exercise(
     assert "replaced on 5 Mar 2025" in html
     assert "Calf Raises on One Leg" in html
     assert "Suggested changes" not in html
+
+
+def test_a_suggestion_card_escapes_the_names_it_shows(client, clinician, record, program, chain):
+    """The cards are written by a template tag (patient_cells.suggestion_item): the
+    patient's and the exercises' names are text, never markup."""
+    both, one_leg, _step = chain
+    hostile = "<img src=x onerror=alert(1)>"
+    one_leg.name = f"Raises {hostile}"
+    one_leg.save()
+    record.user.first_name = hostile
+    record.user.save()
+    both.name = f"Calf {hostile}"
+    both.save()
+    item = assigned(program, both)
+    report(item, "too_easy", 1, 2)
+    client.force_login(clinician)
+
+    text = client.get(reverse("patients:clinic")).text
+
+    assert hostile not in text
+    assert text.count("&lt;img src=x onerror=alert(1)&gt;") >= 3  # patient, exercise, variant
+    assert 'name="csrfmiddlewaretoken"' in text
