@@ -4,22 +4,37 @@ changes on the pain chart."""
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass
 
 from django.db.models import (
     Count,
+    IntegerField,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Sum,
+    Value,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from .. import charts
-from ..clinical import baseline_expression, program_order
+from ..clinical import (
+    adherence_window,
+    baseline_expression,
+    pain_average_expression,
+    pain_average_since,
+    pain_change,
+    program_order,
+    sessions_logged_expression,
+    sessions_prescribed_expression,
+)
 from ..models import (
     Alert,
     Assignment,
@@ -29,8 +44,9 @@ from ..models import (
     PainLog,
     Patient,
 )
+from ..models.logs import pain_place
 from . import logs as log_services
-from .dashboard import DashboardRow, dashboard_rows
+from .dashboard import DashboardRow
 
 DELIVERIES_SHOWN = 20
 RECENT_LOGS_SHOWN = 20
@@ -80,10 +96,116 @@ def _items_with_feedback() -> QuerySet[AssignmentItem]:
     ).order_by("order", "id")
 
 
+def _done_on(day: datetime.date) -> Coalesce:
+    """Sessions the patient (the outer query's row) logged as done on ``day``."""
+    done = (
+        ExerciseLog.objects.filter(
+            patient_id=OuterRef("pk"), status=ExerciseLog.Status.DONE, performed_on=day
+        )
+        .order_by()
+        .values("patient_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Coalesce(Subquery(done, output_field=IntegerField()), Value(0))
+
+
+@functools.lru_cache(maxsize=8)
+def _figures_query(today: datetime.date, zone_name: str) -> QuerySet[Patient]:
+    """The summary's figures for any patient on ``today`` (the dashboard's definitions,
+    ``patients.clinical``), filtered by patient on each use.
+
+    Building these expressions (seven days of "due on" rules, twice) costs more than
+    running them, and they depend only on the day and the time zone of the week's pain
+    window, so the built query is kept per process for each; it is never evaluated itself
+    and holds no patient data (each use is a filtered copy)."""
+    days = adherence_window(today)
+    return (
+        Patient.objects.annotate(
+            done_today=_done_on(today),
+            done_yesterday=_done_on(today - datetime.timedelta(days=1)),
+            sessions_logged=sessions_logged_expression(days),
+            sessions_prescribed=sessions_prescribed_expression(days),
+            pain_average=pain_average_expression(since=pain_average_since(today)),
+        )
+        .order_by()
+        .values_list(
+            "done_today",
+            "done_yesterday",
+            "sessions_logged",
+            "sessions_prescribed",
+            "pain_average",
+            "attention_severity",
+            "last_activity_on",
+        )
+    )
+
+
+def _summary_row(
+    *,
+    patient: Patient,
+    today: datetime.date,
+    assignments: list[Assignment],
+    open_alerts: list[Alert],
+    recent_pain: list[PainLog],
+) -> DashboardRow:
+    """The patient's dashboard row (``dashboard.dashboard_rows``), from what the story has
+    already read (its programs with their baselines, open alerts and latest pain logs)
+    and one query for the rest. tests/patients/test_patient_story.py proves it equal to
+    the dashboard's."""
+    zone_name = str(timezone.get_current_timezone())
+    (
+        done_today,
+        done_yesterday,
+        sessions_logged,
+        sessions_prescribed,
+        pain_average,
+        attention_severity,
+        last_activity_on,
+    ) = _figures_query(today, zone_name).filter(pk=patient.pk).get()
+    # The story's programs are in the dashboard's order (``program_order``).
+    open_programs = [a for a in assignments if a.status != Assignment.Status.ENDED]
+    program = open_programs[0] if open_programs else None
+    # The latest pain log: the story's pain logs are latest first, like the dashboard's.
+    last_pain = recent_pain[0] if recent_pain else None
+    kinds: list[tuple[str, str]] = []
+    for kind, _severity in sorted(
+        {(alert.kind, alert.severity) for alert in open_alerts}, key=lambda ks: (-ks[1], ks[0])
+    ):
+        if kind not in [k for k, _label in kinds]:
+            kinds.append((kind, Alert.Kind(kind).label))
+    return DashboardRow(
+        patient=patient,
+        program=program,
+        other_programs=max(len(open_programs) - 1, 0),
+        sessions_logged=sessions_logged,
+        sessions_prescribed=sessions_prescribed,
+        last_pain_score=last_pain.score if last_pain else None,
+        last_pain_at=last_pain.recorded_for if last_pain else None,
+        pain_average=pain_average,
+        change=pain_change(baseline=getattr(program, "baseline", None), current=pain_average),
+        last_activity_on=last_activity_on,
+        days_inactive=(today - last_activity_on).days if last_activity_on else None,
+        open_alerts=len(open_alerts),
+        top_severity=attention_severity or None,
+        alert_kinds=kinds,
+        last_pain_where=pain_place(
+            region_name=last_pain.region.name if last_pain.region_id else "",
+            region_other=last_pain.region_other or "",
+            side=last_pain.side or "",
+        )
+        if last_pain
+        else "",
+        today=today,
+        done_today=done_today,
+        done_yesterday=done_yesterday,
+    )
+
+
 def patient_story(*, patient: Patient, today: datetime.date) -> Story:
     """Everything the patient page shows besides the chart, in a fixed number of queries
-    whatever the number of logs, deliveries and alerts."""
-    [row] = dashboard_rows(patient_ids=[patient.pk], today=today)
+    whatever the number of logs, deliveries and alerts. The summary is the dashboard's
+    row, built from the programs, alerts and pain logs read here (no second reading)."""
     assignments = list(
         patient.assignments.annotate(baseline=baseline_expression())
         .prefetch_related(
@@ -109,27 +231,35 @@ def patient_story(*, patient: Patient, today: datetime.date) -> Story:
             if not item.is_advice  # a tip has no sessions to report on
         ]
     alerts = patient.alerts.select_related("acknowledged_by", "pain_log")
+    open_alerts = list(
+        alerts.filter(acknowledged_at__isnull=True).order_by("-severity", "-created_at", "-id")
+    )
+    recent_pain = list(
+        patient.pain_logs.select_related("region").order_by("-recorded_for", "-id")[
+            :RECENT_LOGS_SHOWN
+        ]
+    )
     return Story(
-        row=row,
+        row=_summary_row(
+            patient=patient,
+            today=today,
+            assignments=assignments,
+            open_alerts=open_alerts,
+            recent_pain=recent_pain,
+        ),
         assignments=assignments,
         deliveries=list(
             patient.deliveries.select_related("schedule__assignment").order_by(
                 "-occurrence", "-id"
             )[:DELIVERIES_SHOWN]
         ),
-        open_alerts=list(
-            alerts.filter(acknowledged_at__isnull=True).order_by("-severity", "-created_at", "-id")
-        ),
+        open_alerts=open_alerts,
         acknowledged_alerts=list(
             alerts.filter(acknowledged_at__isnull=False).order_by("-acknowledged_at", "-id")[
                 :ACKNOWLEDGED_ALERTS_SHOWN
             ]
         ),
-        recent_pain=list(
-            patient.pain_logs.select_related("region").order_by("-recorded_for", "-id")[
-                :RECENT_LOGS_SHOWN
-            ]
-        ),
+        recent_pain=recent_pain,
         recent_skips=list(
             patient.exercise_logs.filter(status=ExerciseLog.Status.SKIPPED)
             .select_related("item")

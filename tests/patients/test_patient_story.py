@@ -8,10 +8,12 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from patients.models import Assignment, Delivery, ReminderSchedule
+from patients.services import dashboard
 from patients.services import story as story_services
-from tests.factories import AssignmentFactory, PatientFactory
+from tests.factories import AssignmentFactory, BodyRegionFactory, PatientFactory
 from tests.patients.dated import (
     NOW,
     TODAY,
@@ -319,6 +321,68 @@ def test_the_patient_story_service_uses_the_dashboard_figures(record, program):
 
     assert (story.row.sessions_logged, story.row.sessions_prescribed) == (7, 7)
     assert story.row.adherence_percent == 100
+
+
+def summary_scenario(record, program, scenario: str) -> None:
+    """Patient data that exercises each figure of the story's summary row."""
+    if scenario == "nothing":
+        program.delete()
+        return
+    item = ItemFactory(assignment=program, times_per_day=2)
+    for n in range(1, 9):
+        ExerciseLogFactory(item=item, performed_on=days_ago(n), session=1 + n % 2)
+    ExerciseLogFactory(item=item, performed_on=TODAY)
+    ExerciseLogFactory(item=item, performed_on=days_ago(2), session=2, status="skipped")
+    if scenario == "figures":
+        calf = BodyRegionFactory(name="Back of calf", lateral=True)
+        pain_logs(program, [6, 7, 8, 3], first=days_ago(9))
+        PainLogFactory(patient=record, score=4, recorded_for=moment(days_ago(2), 7))
+        # In the week's pain window in UTC and Auckland, not in Los Angeles.
+        PainLogFactory(patient=record, score=9, recorded_for=moment(days_ago(6), 2))
+        PainLogFactory(
+            patient=record, region=calf, side="left", score=2, recorded_for=moment(TODAY, 8)
+        )
+        AlertFactory(patient=record, kind="too_hard", severity=10)
+        AlertFactory(patient=record, kind="pain_rising", severity=20)
+        AlertFactory(patient=record, kind="too_hard", severity=20, dedupe_key="other")
+        AlertFactory(patient=record, kind="no_activity", severity=20)
+        AlertFactory(patient=record, kind="red_flag", acknowledged_at=NOW)
+    elif scenario == "programs":
+        # Started today (days so far), an ended one and one starting later.
+        program.starts_on = TODAY
+        program.save()
+        AssignmentFactory(patient=record, starts_on=days_ago(30), status="ended")
+        AssignmentFactory(patient=record, starts_on=TODAY + datetime.timedelta(days=3))
+        PainLogFactory(patient=record, region_other="lower back", recorded_for=moment(TODAY, 7))
+        AlertFactory(patient=record)
+    elif scenario == "later":
+        program.starts_on = TODAY + datetime.timedelta(days=2)
+        program.save()
+
+
+@pytest.mark.parametrize("scenario", ["nothing", "figures", "programs", "later"])
+@pytest.mark.parametrize("zone", ["UTC", "America/Los_Angeles", "Pacific/Auckland"])
+def test_the_story_summary_is_the_dashboard_row(record, program, scenario, zone):
+    """The story builds its summary from what it reads anyway (programs, open alerts, pain
+    logs) and one query kept built per day and zone: it must be the dashboard's row, in
+    any active time zone (the week's pain window starts at its midnight)."""
+    summary_scenario(record, program, scenario)
+    with timezone.override(zone):
+        for today in (TODAY, TODAY + datetime.timedelta(days=1)):
+            story = story_services.patient_story(patient=record, today=today)
+            [row] = dashboard.dashboard_rows(patient_ids=[record.pk], today=today)
+            assert story.row == row
+            assert story.row.baseline == row.baseline
+            assert story.row.adherence_percent == row.adherence_percent
+    if scenario == "figures":
+        assert row.sessions_logged and row.pain_average is not None and row.change
+        assert row.last_pain_where == "Back of calf, left"
+        assert [kind for kind, _label in row.alert_kinds] == [
+            "no_activity",
+            "pain_rising",
+            "too_hard",
+        ]
+        assert (row.open_alerts, row.done_yesterday) == (4, 1)  # the last day: tomorrow
 
 
 @pytest.mark.parametrize("name", ["patient_detail", "patient_test_reminder"])
