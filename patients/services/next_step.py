@@ -39,23 +39,39 @@ def _preferred_contact(patient: Patient) -> tuple[str, str]:
     return "", ""
 
 
-def patient_next_step(*, patient: Patient) -> NextStep | None:
+def patient_next_step(
+    *,
+    patient: Patient,
+    programs: list[Assignment] | None = None,
+    invitations: list[Invitation] | None = None,
+) -> NextStep | None:
     """What is missing for ``patient``, first thing first; None when all is done.
 
     1. no program (none that is not ended): assign one;
     2. never invited: send the invitation, to the contact it will use;
     3. invited but never signed in: when it was sent, and send it again;
     4. signed in at least once: nothing.
+
+    A page that has already read the patient's programs (all of them) or invitations (all
+    of them, latest first: the model's order) passes them, and they are not read again.
     """
-    if not patient.assignments.exclude(status=Assignment.Status.ENDED).exists():
+    if programs is not None:
+        has_program = any(a.status != Assignment.Status.ENDED for a in programs)
+    else:
+        has_program = patient.assignments.exclude(status=Assignment.Status.ENDED).exists()
+    if not has_program:
         return NextStep(NextStep.ASSIGN)
-    latest = patient.invitations.first()
+    if invitations is not None:
+        latest = invitations[0] if invitations else None
+    else:
+        latest = patient.invitations.first()
     channel, contact = _preferred_contact(patient)
     if latest is None:
         return NextStep(NextStep.INVITE, channel=channel, contact=contact)
-    signed_in = (
-        patient.user.last_login is not None
-        or patient.invitations.filter(used_at__isnull=False).exists()
+    signed_in = patient.user.last_login is not None or (
+        any(invitation.used_at is not None for invitation in invitations)
+        if invitations is not None
+        else patient.invitations.filter(used_at__isnull=False).exists()
     )
     if signed_in:
         return None

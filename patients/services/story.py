@@ -202,6 +202,30 @@ def _summary_row(
     )
 
 
+def _alerts(patient: Patient) -> tuple[list[Alert], list[Alert]]:
+    """The patient's open alerts, most severe first then latest, and the latest
+    ``ACKNOWLEDGED_ALERTS_SHOWN`` acknowledged ones, latest acknowledged first: one query."""
+    acknowledged = Alert.objects.filter(
+        patient_id=patient.pk, acknowledged_at__isnull=False
+    ).order_by("-acknowledged_at", "-id")[:ACKNOWLEDGED_ALERTS_SHOWN]
+    alerts = list(
+        patient.alerts.filter(
+            Q(acknowledged_at__isnull=True) | Q(pk__in=acknowledged.values("pk"))
+        ).select_related("acknowledged_by", "pain_log")
+    )
+    open_alerts = sorted(
+        (alert for alert in alerts if alert.acknowledged_at is None),
+        key=lambda alert: (alert.severity, alert.created_at, alert.pk),
+        reverse=True,
+    )
+    acknowledged_alerts = sorted(
+        (alert for alert in alerts if alert.acknowledged_at is not None),
+        key=lambda alert: (alert.acknowledged_at, alert.pk),
+        reverse=True,
+    )
+    return open_alerts, acknowledged_alerts
+
+
 def patient_story(*, patient: Patient, today: datetime.date) -> Story:
     """Everything the patient page shows besides the chart, in a fixed number of queries
     whatever the number of logs, deliveries and alerts. The summary is the dashboard's
@@ -230,10 +254,7 @@ def patient_story(*, patient: Patient, today: datetime.date) -> Story:
             for item in assignment.items.all()
             if not item.is_advice  # a tip has no sessions to report on
         ]
-    alerts = patient.alerts.select_related("acknowledged_by", "pain_log")
-    open_alerts = list(
-        alerts.filter(acknowledged_at__isnull=True).order_by("-severity", "-created_at", "-id")
-    )
+    open_alerts, acknowledged_alerts = _alerts(patient)
     recent_pain = list(
         patient.pain_logs.select_related("region").order_by("-recorded_for", "-id")[
             :RECENT_LOGS_SHOWN
@@ -254,11 +275,7 @@ def patient_story(*, patient: Patient, today: datetime.date) -> Story:
             )[:DELIVERIES_SHOWN]
         ),
         open_alerts=open_alerts,
-        acknowledged_alerts=list(
-            alerts.filter(acknowledged_at__isnull=False).order_by("-acknowledged_at", "-id")[
-                :ACKNOWLEDGED_ALERTS_SHOWN
-            ]
-        ),
+        acknowledged_alerts=acknowledged_alerts,
         recent_pain=recent_pain,
         recent_skips=list(
             patient.exercise_logs.filter(status=ExerciseLog.Status.SKIPPED)

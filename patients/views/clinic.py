@@ -158,6 +158,8 @@ def _story(
         events=story_services.program_events(assignments=story.assignments, today=today),
     )
     body_map = pain_map(patient=patient, start=chart.chart.start, end=chart.chart.end)
+    # All of them, latest first: the next step and the invitation panel read them.
+    invitations = list(patient.invitations.all())
     bound_forms = bound_forms or {}
     for alert in story.open_alerts:
         alert.form = bound_forms.get(alert.pk) or AlertAcknowledgeForm(
@@ -169,7 +171,10 @@ def _story(
         {
             "patient": patient,
             "patient_zone": str(patient.time_zone),
-            "next_step": patient_next_step(patient=patient),
+            "next_step": patient_next_step(
+                patient=patient, programs=story.assignments, invitations=invitations
+            ),
+            "latest_invitation": invitations[0] if invitations else None,
             "story": story,
             "has_open_red_flag": any(
                 alert.kind == Alert.Kind.RED_FLAG for alert in story.open_alerts

@@ -156,3 +156,36 @@ def test_add_patient_alone_still_opens_the_patients_page(client, clinician):
     )
     patient = Patient.objects.get(user__email="ann@example.org")
     assert response["Location"] == patient.get_absolute_url()
+
+
+@pytest.mark.parametrize(
+    "state", ["no program", "ended", "not invited", "invited", "expired", "used", "signed in"]
+)
+def test_the_next_step_from_programs_and_invitations_already_read_is_the_same(record, state):
+    """The patient's page passes the programs and invitations it has read; the answer is
+    the one the next step reads for itself."""
+    if state == "ended":
+        AssignmentFactory(patient=record, status=Assignment.Status.ENDED)
+    elif state != "no program":
+        AssignmentFactory(patient=record)
+    if state in ("invited", "expired", "used", "signed in"):
+        old = timezone.now() - datetime.timedelta(days=10)
+        _invite(record, channel="sms", when=old, used=state == "used")
+        if state != "expired":
+            _invite(record)
+    if state == "signed in":
+        record.user.last_login = timezone.now()
+        record.user.save()
+    record = Patient.objects.select_related("user").get(pk=record.pk)
+
+    expected = patient_next_step(patient=record)
+    passed = patient_next_step(
+        patient=record,
+        programs=list(record.assignments.all()),
+        invitations=list(record.invitations.all()),
+    )
+
+    assert passed == expected
+    if state in ("invited", "expired"):
+        assert expected.kind == NextStep.RESEND
+        assert expected.expired == (state == "expired")

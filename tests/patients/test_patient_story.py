@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from patients.models import Assignment, Delivery, ReminderSchedule
+from patients.models import Alert, Assignment, Delivery, ReminderSchedule
 from patients.services import dashboard
 from patients.services import story as story_services
 from tests.factories import AssignmentFactory, BodyRegionFactory, PatientFactory
@@ -383,6 +383,39 @@ def test_the_story_summary_is_the_dashboard_row(record, program, scenario, zone)
             "too_hard",
         ]
         assert (row.open_alerts, row.done_yesterday) == (4, 1)  # the last day: tomorrow
+
+
+def test_the_story_reads_open_and_acknowledged_alerts_in_their_orders(record, program):
+    """One query for both lists: the same alerts, in the same order, as one query each."""
+    for n in range(story_services.ACKNOWLEDGED_ALERTS_SHOWN + 3):
+        AlertFactory(
+            patient=record,
+            kind="too_hard",
+            dedupe_key=f"done {n}",
+            acknowledged_at=NOW - datetime.timedelta(hours=n % 7),
+        )
+    for severity, hours in [(10, 1), (30, 2), (20, 1), (20, 3), (10, 1)]:
+        alert = AlertFactory(
+            patient=record,
+            kind="no_activity",
+            severity=severity,
+            dedupe_key=f"open {severity} {hours} {Alert.objects.count()}",
+        )
+        Alert.objects.filter(pk=alert.pk).update(created_at=NOW - datetime.timedelta(hours=hours))
+    AlertFactory(patient=AlertFactory().patient, acknowledged_at=NOW)  # someone else's
+
+    story = story_services.patient_story(patient=record, today=TODAY)
+
+    alerts = record.alerts.all()
+    assert story.open_alerts == list(
+        alerts.filter(acknowledged_at__isnull=True).order_by("-severity", "-created_at", "-id")
+    )
+    assert story.acknowledged_alerts == list(
+        alerts.filter(acknowledged_at__isnull=False).order_by("-acknowledged_at", "-id")[
+            : story_services.ACKNOWLEDGED_ALERTS_SHOWN
+        ]
+    )
+    assert len(story.open_alerts) == 5
 
 
 @pytest.mark.parametrize("name", ["patient_detail", "patient_test_reminder"])
