@@ -24,7 +24,7 @@ class AreaTally:
 
 @dataclass(frozen=True)
 class PainMap:
-    chart: list[ChartView]
+    chart: list[ChartView]  # empty when nothing was marked: the page draws no chart then
     tallies: list[AreaTally]  # most often marked first
     latest_at: datetime.datetime | None  # the latest drawing, its areas marked darker
     description: str
@@ -32,7 +32,8 @@ class PainMap:
 
 def pain_map(*, patient: Patient, start: datetime.date, end: datetime.date) -> PainMap:
     """The areas marked on the patient's pain logs from ``start`` to ``end`` (their local
-    days, both included). Three queries, however many logs."""
+    days, both included). Two queries, however many logs; one when nothing was marked
+    (the chart's areas are not read: there is nothing to draw)."""
     zone = patient.zone
     since = datetime.datetime.combine(start, datetime.time(), tzinfo=zone)
     until = datetime.datetime.combine(
@@ -49,7 +50,14 @@ def pain_map(*, patient: Patient, start: datetime.date, end: datetime.date) -> P
             count=Count("pain_log", distinct=True), last=Max("pain_log__recorded_for")
         )
     }
-    latest_log = max((row["last"] for row in rows.values()), default=None)
+    if not rows:
+        return PainMap(
+            chart=[],
+            tallies=[],
+            latest_at=None,
+            description=_("No places were marked on the body chart in this period."),
+        )
+    latest_log = max(row["last"] for row in rows.values())
     areas = list(chart_areas())
     latest = {
         area.slug for area in areas if area.pk in rows and rows[area.pk]["last"] == latest_log

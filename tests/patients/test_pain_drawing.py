@@ -13,6 +13,7 @@ from fhir.resources.R4B.bundle import Bundle
 from patients import exports
 from patients.models import PainLog, PainLogArea
 from patients.services.pain import pain_log_record
+from patients.services.pain_map import pain_map
 from tests import factories
 from trigger.models import BodyArea
 
@@ -137,6 +138,31 @@ def test_the_story_maps_the_places_marked_in_the_period_with_counts_and_the_late
         'Back of calf, left</th><td class="text-end">2</td>' in section
     )
     assert "Back of calf, left, 2 times" in section  # the chart's text alternative
+
+
+def test_a_period_without_marks_reads_no_chart_and_says_so(
+    client, clinician, patient, django_assert_num_queries
+):
+    """Nothing marked in the period: one query (the marks), no chart to draw, the words."""
+    now = datetime.datetime.now(datetime.UTC)
+    pain_log_record(patient=patient, score=5, now=now)  # no places marked
+    pain_log_record(
+        patient=patient, score=9, areas=_areas("chest-left"), now=now - datetime.timedelta(days=200)
+    )
+    today = now.date()
+
+    with django_assert_num_queries(1):
+        body_map = pain_map(patient=patient, start=today - datetime.timedelta(days=30), end=today)
+    assert (body_map.chart, body_map.tallies, body_map.latest_at) == ([], [], None)
+    with django_assert_num_queries(2):
+        marked = pain_map(patient=patient, start=today - datetime.timedelta(days=365), end=today)
+    assert [t.slug for t in marked.tallies] == ["chest-left"]
+
+    client.force_login(clinician)
+    page = client.get(reverse("patients:patient_detail", args=[patient.pk])).content.decode()
+    section = page[page.index('id="pain-map"') :]
+    assert "No places were marked on the body chart in this period." in section
+    assert "story-map" not in section
 
 
 def test_another_clinician_cannot_see_the_map(client, other_clinician, patient):
