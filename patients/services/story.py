@@ -76,7 +76,7 @@ class Story:
     deliveries: list[Delivery]
     open_alerts: list[Alert]
     acknowledged_alerts: list[Alert]
-    recent_pain: list[PainLog]
+    recent_pain: list[PainLog]  # each with ``timing_words``
     recent_skips: list[ExerciseLog]
 
 
@@ -260,6 +260,11 @@ def patient_story(*, patient: Patient, today: datetime.date) -> Story:
             :RECENT_LOGS_SHOWN
         ]
     )
+    # When the pain was, in words for the notes' table ("on waking"): each label
+    # translated once, not once per log (``get_timing_display``).
+    timing_words = {value: str(label).lower() for value, label in PainLog.Timing.choices}
+    for log in recent_pain:
+        log.timing_words = timing_words.get(log.timing, log.timing.lower())
     return Story(
         row=_summary_row(
             patient=patient,

@@ -272,6 +272,21 @@ def test_notes_are_shown_escaped(client, clinician, record, program):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
 
 
+def test_the_notes_say_when_the_pain_was_in_words(client, clinician, record, program):
+    PainLogFactory(patient=record, score=3, timing="during_activity", note="After the walk.")
+    PainLogFactory(patient=record, score=2, recorded_for=moment(days_ago(2)))  # no timing
+    client.force_login(clinician)
+
+    text = client.get(story_url(record)).text
+    notes = text[text.index('id="pain-logs"') :]
+
+    assert (
+        '<td> <span class="small text-body-secondary">during activity</span></td>'
+        "\n          <td>After the walk.</td>" in notes
+    )
+    assert notes.count('text-body-secondary">during activity') == 1
+
+
 def story_data(record, program, logs: int) -> None:
     """``logs`` pain logs, exercise logs and deliveries, and three alerts."""
     items = [ItemFactory(assignment=program, times_per_day=2) for _ in range(3)]
