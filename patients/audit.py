@@ -12,7 +12,8 @@
   the time, and in ``additional_data`` the page and whether it was a read or an export.
   Doing it in the middleware keeps the views free of audit code and covers an export
   added later by adding its URL name here. Every clinic page (/clinic/...) is either in
-  ``ACCESS_LOGGED``, lists patients (below), or in ``NOT_A_READ`` with the reason.
+  ``ACCESS_LOGGED``, lists patients (below), or in ``NOT_A_READ`` with the reason. A page
+  that has read the record already hands it over (``record_shown``): it is not read twice.
 - A page that lists several patients (the dashboard, /clinic/) says whom it showed
   (``patients_shown``): one ACCESS entry per patient on the page, kind ``list``, written
   in one query. A patient asking who saw their data finds the dashboard views too.
@@ -96,6 +97,9 @@ def register() -> None:
 
 
 def _patient_from_pk(request: HttpRequest, kwargs: dict) -> models.Model | None:
+    shown = getattr(request, RECORD_SHOWN, None)
+    if isinstance(shown, Patient) and str(shown.pk) == str(kwargs.get("pk")):
+        return shown  # the page read it already (record_shown)
     return Patient.objects.filter(pk=kwargs.get("pk")).first()
 
 
@@ -160,6 +164,7 @@ NOT_A_READ: dict[str, str] = {
 }
 
 SHOWN = "_audit_patients_shown"
+RECORD_SHOWN = "_audit_record_shown"
 
 
 def patients_shown(request: HttpRequest, patients: list[Patient]) -> None:
@@ -167,6 +172,12 @@ def patients_shown(request: HttpRequest, patients: list[Patient]) -> None:
     ``user``): when it answers 200, the middleware writes one ACCESS entry per patient
     (kind ``list``)."""
     setattr(request, SHOWN, list(patients))
+
+
+def record_shown(request: HttpRequest, patient: Patient) -> None:
+    """A page that has read the patient it shows (the one its URL names) hands the record
+    over, so that the middleware does not read it again for the ACCESS entry."""
+    setattr(request, RECORD_SHOWN, patient)
 
 
 def _patient_of(instance: models.Model) -> dict:

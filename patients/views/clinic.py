@@ -39,7 +39,7 @@ from ..access import (
     get_assignment_item_for_clinician,
     get_patient_for_clinician,
 )
-from ..audit import patients_shown
+from ..audit import patients_shown, record_shown
 from ..forms import (
     STORY_PERIOD_LABELS,
     STORY_PERIODS,
@@ -140,6 +140,7 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The patient's story: figures, alerts, the pain chart with program changes, each
     program with its schedules and per-exercise feedback, reminder deliveries and notes."""
     patient = get_patient_for_clinician(request.user, pk)
+    record_shown(request, patient)
     return _story(request, patient)
 
 

@@ -12,6 +12,8 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -198,6 +200,24 @@ def test_a_clinicians_read_or_export_of_a_record_is_logged(client, theirs, name,
         "actor_username": clinician.username,
         "actor_name": clinician.get_full_name(),
     }
+
+
+def test_the_story_hands_its_record_to_the_trail_which_does_not_read_it_again(client, theirs):
+    client.force_login(theirs.clinician)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = _read(client, "patients:patient_detail", theirs.patient.pk)
+
+    assert response.status_code == 200
+    entry = _entries(theirs.patient, LogEntry.Action.ACCESS).get()
+    assert (entry.object_repr, entry.additional_data["patient_id"]) == (
+        str(theirs.patient),
+        theirs.patient.pk,
+    )
+    patient_reads = [
+        q["sql"] for q in queries if q["sql"].startswith('SELECT "patients_patient"."id"')
+    ]
+    assert len(patient_reads) == 1  # the access helper's, scoped to the clinician
 
 
 def test_a_refused_acknowledgement_shows_the_record_again_and_is_logged_as_a_read(client, theirs):
