@@ -80,7 +80,12 @@ class Story:
     recent_skips: list[ExerciseLog]
 
 
+@functools.lru_cache(maxsize=1)
 def _items_with_feedback() -> QuerySet[AssignmentItem]:
+    """Each item with what the patient reported on it, over all its sessions. Built once
+    per process (it depends on nothing) and never evaluated itself: each use (the
+    prefetch below) filters a copy."""
+
     def count(**conditions) -> Count:
         return Count("logs", filter=Q(**{f"logs__{k}": v for k, v in conditions.items()}))
 
@@ -94,6 +99,15 @@ def _items_with_feedback() -> QuerySet[AssignmentItem]:
         pain_during_sum=Sum("logs__pain_during"),
         pain_during_count=Count("logs__pain_during"),
     ).order_by("order", "id")
+
+
+@functools.lru_cache(maxsize=8)
+def _programs_query(today: datetime.date) -> QuerySet[Assignment]:
+    """Programs with their baselines in the dashboard's order on ``today``, for any
+    patient: built once per process and day, filtered by patient on each use."""
+    return Assignment.objects.annotate(baseline=baseline_expression()).order_by(
+        *program_order(today)
+    )
 
 
 def _done_on(day: datetime.date) -> Coalesce:
@@ -231,12 +245,13 @@ def patient_story(*, patient: Patient, today: datetime.date) -> Story:
     whatever the number of logs, deliveries and alerts. The summary is the dashboard's
     row, built from the programs, alerts and pain logs read here (no second reading)."""
     assignments = list(
-        patient.assignments.annotate(baseline=baseline_expression())
+        _programs_query(today)
+        .filter(patient_id=patient.pk)
         .prefetch_related(
-            Prefetch("items", queryset=_items_with_feedback()),
+            # A copy: the prefetch adds hints to the queryset it is given.
+            Prefetch("items", queryset=_items_with_feedback().all()),
             "reminder_schedules",
         )
-        .order_by(*program_order(today))
     )
     for assignment in assignments:
         assignment.feedback = [

@@ -400,6 +400,25 @@ def test_the_story_summary_is_the_dashboard_row(record, program, scenario, zone)
         assert (row.open_alerts, row.done_yesterday) == (4, 1)  # the last day: tomorrow
 
 
+def test_the_queries_kept_built_between_pages_hold_no_patient_data(client, clinician, program):
+    """The story keeps some querysets built per process (building them costs more than
+    running them): they must never be evaluated or point at a patient's rows."""
+    ItemFactory(assignment=program)
+    client.force_login(clinician)
+    for patient in (program.patient, AssignmentFactory(patient__clinician=clinician).patient):
+        assert client.get(story_url(patient)).status_code == 200
+
+    kept = [
+        story_services._items_with_feedback(),
+        story_services._programs_query(TODAY),
+        story_services._figures_query(TODAY, str(timezone.get_current_timezone())),
+    ]
+    for queryset in kept:
+        assert queryset._result_cache is None
+        assert queryset._hints == {}
+        assert queryset._prefetch_related_lookups == ()
+
+
 def test_the_story_reads_open_and_acknowledged_alerts_in_their_orders(record, program):
     """One query for both lists: the same alerts, in the same order, as one query each."""
     for n in range(story_services.ACKNOWLEDGED_ALERTS_SHOWN + 3):
