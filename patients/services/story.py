@@ -35,6 +35,7 @@ from ..clinical import (
     sessions_logged_expression,
     sessions_prescribed_expression,
 )
+from ..compiled import rows_for_ids
 from ..models import (
     Alert,
     Assignment,
@@ -124,35 +125,40 @@ def _done_on(day: datetime.date) -> Coalesce:
     return Coalesce(Subquery(done, output_field=IntegerField()), Value(0))
 
 
-@functools.lru_cache(maxsize=8)
-def _figures_query(today: datetime.date, zone_name: str) -> QuerySet[Patient]:
-    """The summary's figures for any patient on ``today`` (the dashboard's definitions,
-    ``patients.clinical``), filtered by patient on each use.
+FIGURES = (
+    "done_today",
+    "done_yesterday",
+    "sessions_logged",
+    "sessions_prescribed",
+    "pain_average",
+    "attention_severity",
+    "last_activity_on",
+)
 
-    Building these expressions (seven days of "due on" rules, twice) costs more than
-    running them, and they depend only on the day and the time zone of the week's pain
-    window, so the built query is kept per process for each; it is never evaluated itself
-    and holds no patient data (each use is a filtered copy)."""
-    days = adherence_window(today)
-    return (
-        Patient.objects.annotate(
-            done_today=_done_on(today),
-            done_yesterday=_done_on(today - datetime.timedelta(days=1)),
-            sessions_logged=sessions_logged_expression(days),
-            sessions_prescribed=sessions_prescribed_expression(days),
-            pain_average=pain_average_expression(since=pain_average_since(today)),
+
+def _figures(*, patient: Patient, today: datetime.date) -> tuple:
+    """The summary's figures of the patient on ``today`` (the dashboard's definitions,
+    ``patients.clinical``), in the order of ``FIGURES``: one query, compiled once per day
+    and time zone (``patients.compiled``: building it cost more than running it)."""
+
+    def build(ids: list[int]) -> QuerySet[Patient]:
+        days = adherence_window(today)
+        return (
+            Patient.objects.filter(pk__in=ids)
+            .annotate(
+                done_today=_done_on(today),
+                done_yesterday=_done_on(today - datetime.timedelta(days=1)),
+                sessions_logged=sessions_logged_expression(days),
+                sessions_prescribed=sessions_prescribed_expression(days),
+                pain_average=pain_average_expression(since=pain_average_since(today)),
+            )
+            .order_by()
+            .values_list(*FIGURES)
         )
-        .order_by()
-        .values_list(
-            "done_today",
-            "done_yesterday",
-            "sessions_logged",
-            "sessions_prescribed",
-            "pain_average",
-            "attention_severity",
-            "last_activity_on",
-        )
-    )
+
+    key = ("story figures", today, timezone.get_current_timezone_name())
+    [figures] = rows_for_ids(key, [patient.pk], build)
+    return figures
 
 
 def _summary_row(
@@ -167,7 +173,6 @@ def _summary_row(
     already read (its programs with their baselines, open alerts and latest pain logs)
     and one query for the rest. tests/patients/test_patient_story.py proves it equal to
     the dashboard's."""
-    zone_name = str(timezone.get_current_timezone())
     (
         done_today,
         done_yesterday,
@@ -176,7 +181,7 @@ def _summary_row(
         pain_average,
         attention_severity,
         last_activity_on,
-    ) = _figures_query(today, zone_name).filter(pk=patient.pk).get()
+    ) = _figures(patient=patient, today=today)
     # The story's programs are in the dashboard's order (``program_order``).
     open_programs = [a for a in assignments if a.status != Assignment.Status.ENDED]
     program = open_programs[0] if open_programs else None
@@ -187,7 +192,7 @@ def _summary_row(
         {(alert.kind, alert.severity) for alert in open_alerts}, key=lambda ks: (-ks[1], ks[0])
     ):
         if kind not in [k for k, _label in kinds]:
-            kinds.append((kind, Alert.Kind(kind).label))
+            kinds.append((kind, str(Alert.Kind(kind).label)))
     return DashboardRow(
         patient=patient,
         program=program,
