@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db import models
 from django.db.models import (
     Count,
     IntegerField,
@@ -72,6 +74,10 @@ class ItemFeedback:
 
 @dataclass
 class Story:
+    """The patient's page besides the chart. Rows with choices carry their labels
+    (``kind_label``...: ``_with_labels``): the programs' schedules (kind, channel) and
+    items (change), the alerts (kind, severity) and the deliveries (kind, channel, status)."""
+
     row: DashboardRow
     assignments: list[Assignment]  # each with ``baseline`` and ``feedback`` (ItemFeedback)
     deliveries: list[Delivery]
@@ -245,6 +251,22 @@ def _alerts(patient: Patient) -> tuple[list[Alert], list[Alert]]:
     return open_alerts, acknowledged_alerts
 
 
+def _with_labels(rows: Iterable[models.Model], *fields: str) -> None:
+    """Sets ``<field>_label`` on each row, what ``get_<field>_display()`` gives, with the
+    field's choices translated once per page: ``get_<field>_display()`` translates every
+    choice of the field at each call, which on a long history is most of the page."""
+    rows = list(rows)
+    if not rows:
+        return
+    meta = rows[0]._meta
+    for name in fields:
+        field = meta.get_field(name)
+        words = {value: str(label) for value, label in field.flatchoices}
+        for row in rows:
+            value = getattr(row, field.attname)
+            setattr(row, f"{name}_label", words.get(value, value))
+
+
 def patient_story(*, patient: Patient, today: datetime.date) -> Story:
     """Everything the patient page shows besides the chart, in a fixed number of queries
     whatever the number of logs, deliveries and alerts. The summary is the dashboard's
@@ -258,6 +280,12 @@ def patient_story(*, patient: Patient, today: datetime.date) -> Story:
             "reminder_schedules",
         )
     )
+    _with_labels(
+        (schedule for a in assignments for schedule in a.reminder_schedules.all()),
+        "kind",
+        "channel",
+    )
+    _with_labels((item for a in assignments for item in a.items.all()), "change")
     for assignment in assignments:
         assignment.feedback = [
             ItemFeedback(
@@ -275,6 +303,7 @@ def patient_story(*, patient: Patient, today: datetime.date) -> Story:
             if not item.is_advice  # a tip has no sessions to report on
         ]
     open_alerts, acknowledged_alerts = _alerts(patient)
+    _with_labels([*open_alerts, *acknowledged_alerts], "kind", "severity")
     recent_pain = list(
         patient.pain_logs.select_related("region").order_by("-recorded_for", "-id")[
             :RECENT_LOGS_SHOWN
@@ -285,6 +314,12 @@ def patient_story(*, patient: Patient, today: datetime.date) -> Story:
     timing_words = {value: str(label).lower() for value, label in PainLog.Timing.choices}
     for log in recent_pain:
         log.timing_words = timing_words.get(log.timing, log.timing.lower())
+    deliveries = list(
+        patient.deliveries.select_related("schedule__assignment").order_by("-occurrence", "-id")[
+            :DELIVERIES_SHOWN
+        ]
+    )
+    _with_labels(deliveries, "kind", "channel", "status")
     return Story(
         row=_summary_row(
             patient=patient,
@@ -294,11 +329,7 @@ def patient_story(*, patient: Patient, today: datetime.date) -> Story:
             recent_pain=recent_pain,
         ),
         assignments=assignments,
-        deliveries=list(
-            patient.deliveries.select_related("schedule__assignment").order_by(
-                "-occurrence", "-id"
-            )[:DELIVERIES_SHOWN]
-        ),
+        deliveries=deliveries,
         open_alerts=open_alerts,
         acknowledged_alerts=acknowledged_alerts,
         recent_pain=recent_pain,

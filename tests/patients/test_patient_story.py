@@ -418,6 +418,51 @@ def test_the_queries_kept_built_between_pages_hold_no_patient_data(client, clini
         assert queryset._prefetch_related_lookups == ()
 
 
+def test_the_labels_the_story_sets_are_the_models_own_words(record, program):
+    """Each choice is translated once per page (``kind_label``...), not once per row: the
+    words must be ``get_<field>_display()``'s, for every choice."""
+    schedule = program.reminder_schedules.get()
+    ReminderSchedule.objects.create(
+        assignment=program, kind="pain", channel="sms", local_time=datetime.time(20, 0)
+    )
+    for change in ["", "harder", "easier", "updated"]:
+        ItemFactory(assignment=program, change=change)
+    for status in Delivery.Status.values:
+        for kind in Delivery.Kind.values:
+            DeliveryFactory(patient=record, schedule=schedule, status=status, kind=kind)
+    for n, kind in enumerate(Alert.Kind.values):
+        for severity in Alert.Severity.values:
+            AlertFactory(patient=record, kind=kind, severity=severity, dedupe_key=f"{n} {severity}")
+            AlertFactory(
+                patient=record,
+                kind=kind,
+                severity=severity,
+                dedupe_key=f"done {n} {severity}",
+                acknowledged_at=NOW,
+            )
+
+    story = story_services.patient_story(patient=record, today=TODAY)
+
+    labelled = [
+        *[(alert, ["kind", "severity"]) for alert in story.open_alerts],
+        *[(alert, ["kind", "severity"]) for alert in story.acknowledged_alerts],
+        *[(delivery, ["kind", "channel", "status"]) for delivery in story.deliveries],
+        *[(s, ["kind", "channel"]) for s in story.assignments[0].reminder_schedules.all()],
+        *[(feedback.item, ["change"]) for feedback in story.assignments[0].feedback],
+    ]
+    assert len(labelled) == 15 + 15 + 20 + 2 + 4
+    for row, fields in labelled:
+        for field in fields:
+            assert getattr(row, f"{field}_label") == getattr(row, f"get_{field}_display")()
+    assert {d.status_label for d in story.deliveries} == {
+        "Pending",
+        "Sending",
+        "Sent",
+        "Failed",
+        "Skipped",
+    }
+
+
 def test_the_story_reads_open_and_acknowledged_alerts_in_their_orders(record, program):
     """One query for both lists: the same alerts, in the same order, as one query each."""
     for n in range(story_services.ACKNOWLEDGED_ALERTS_SHOWN + 3):
