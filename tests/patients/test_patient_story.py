@@ -320,6 +320,10 @@ def test_the_story_runs_the_same_number_of_queries_for_5_and_200_logs(
     with CaptureQueriesContext(connection) as five:
         assert client.get(story_url(record)).status_code == 200
 
+    # Session, user; the patient; programs, their items, schedules; alerts; pain logs;
+    # deliveries; the summary's figures; skipped sessions; the chart's pain and sessions;
+    # the map's marks; invitations; outcome answers; suggestions; the audit entry.
+    assert len(five.captured_queries) == 18
     story_data(other.patient, other, 200)
     with django_assert_num_queries(len(five.captured_queries)):
         response = client.get(story_url(other.patient))
