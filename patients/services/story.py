@@ -76,14 +76,15 @@ class ItemFeedback:
 class Story:
     """The patient's page besides the chart. Rows with choices carry their labels
     (``kind_label``...: ``_with_labels``): the programs' schedules (kind, channel) and
-    items (change), the alerts (kind, severity) and the deliveries (kind, channel, status)."""
+    items (change), the alerts (kind, severity), the deliveries (kind, channel, status)
+    and the pain logs (timing)."""
 
     row: DashboardRow
     assignments: list[Assignment]  # each with ``baseline`` and ``feedback`` (ItemFeedback)
     deliveries: list[Delivery]
     open_alerts: list[Alert]
     acknowledged_alerts: list[Alert]
-    recent_pain: list[PainLog]  # each with ``timing_words``
+    recent_pain: list[PainLog]
     recent_skips: list[ExerciseLog]
 
 
@@ -309,11 +310,7 @@ def patient_story(*, patient: Patient, today: datetime.date) -> Story:
             :RECENT_LOGS_SHOWN
         ]
     )
-    # When the pain was, in words for the notes' table ("on waking"): each label
-    # translated once, not once per log (``get_timing_display``).
-    timing_words = {value: str(label).lower() for value, label in PainLog.Timing.choices}
-    for log in recent_pain:
-        log.timing_words = timing_words.get(log.timing, log.timing.lower())
+    _with_labels(recent_pain, "timing")
     deliveries = list(
         patient.deliveries.select_related("schedule__assignment").order_by("-occurrence", "-id")[
             :DELIVERIES_SHOWN

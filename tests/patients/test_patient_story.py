@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from patients.models import Alert, Assignment, Delivery, ReminderSchedule
+from patients.models import Alert, Assignment, Delivery, PainLog, ReminderSchedule
 from patients.services import dashboard
 from patients.services import story as story_services
 from tests.factories import AssignmentFactory, BodyRegionFactory, PatientFactory
@@ -431,6 +431,8 @@ def test_the_labels_the_story_sets_are_the_models_own_words(record, program):
     )
     for change in ["", "harder", "easier", "updated"]:
         ItemFactory(assignment=program, change=change)
+    for hour, timing in enumerate(["", *PainLog.Timing.values]):
+        PainLogFactory(patient=record, timing=timing, recorded_for=moment(TODAY, hour))
     for status in Delivery.Status.values:
         for kind in Delivery.Kind.values:
             DeliveryFactory(patient=record, schedule=schedule, status=status, kind=kind)
@@ -453,8 +455,9 @@ def test_the_labels_the_story_sets_are_the_models_own_words(record, program):
         *[(delivery, ["kind", "channel", "status"]) for delivery in story.deliveries],
         *[(s, ["kind", "channel"]) for s in story.assignments[0].reminder_schedules.all()],
         *[(feedback.item, ["change"]) for feedback in story.assignments[0].feedback],
+        *[(log, ["timing"]) for log in story.recent_pain],
     ]
-    assert len(labelled) == 15 + 15 + 20 + 2 + 4
+    assert len(labelled) == 15 + 15 + 20 + 2 + 4 + 6
     for row, fields in labelled:
         for field in fields:
             assert getattr(row, f"{field}_label") == getattr(row, f"get_{field}_display")()
