@@ -59,10 +59,12 @@ def _day_page(
     """Today's page, or yesterday's (``late``) where missed sessions are added later."""
     today = patient.local_today()
     day = today - datetime.timedelta(days=1) if late else today
-    plan = log_services.exercise_day_plan(patient=patient, day=day)
-    week_logged, week_prescribed = (
-        (None, None) if late else log_services.week_adherence(patient=patient, day=day)
-    )
+    if late:
+        plan = log_services.exercise_day_plan(patient=patient, day=day)
+        week_logged = week_prescribed = None
+    else:
+        page = log_services.exercise_today(patient=patient, day=day)
+        plan, week_logged, week_prescribed = page.plan, page.week_logged, page.week_prescribed
     return render(
         request,
         "patients/me/today.html",
@@ -79,6 +81,8 @@ def _day_page(
             if plan.sessions_prescribed
             else None,
             "error_item": error_item,
+            "error_item_id": error_item.pk if error_item is not None else None,
+            "day_iso": day.isoformat(),
             "error_form": error_form,
             "pain_choices": PAIN_CHOICES,
             "difficulty_choices": ExerciseLog.Difficulty.choices,

@@ -248,3 +248,17 @@ def test_adherence_in_memory_equals_the_sql_definition_on_random_programs(clinic
         assert logs.adherence_in_memory(patient=patient, days=days) == clinical.adherence(
             patient=patient, days=days
         ), days
+    for on in WEEK:
+        today = logs.exercise_today(patient=patient, day=on)
+        week = clinical.adherence(patient=patient, days=WEEK[: on.weekday() + 1])
+        assert (today.week_logged, today.week_prescribed) == week, on
+        assert plan_of(today.plan) == plan_of(logs.exercise_day_plan(patient=patient, day=on))
+
+
+def plan_of(plan) -> tuple:
+    """A day's plan as ids: each assignment with its items due and their logs, the tips."""
+    groups = [
+        (a.pk, [(p.item.pk, [log.pk for log in p.logs]) for p in planned])
+        for a, planned in plan.groups
+    ]
+    return groups, [tip.pk for tip in plan.tips]
