@@ -12,6 +12,7 @@ import logging
 import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -46,7 +47,9 @@ class PlannedItem:
     item: AssignmentItem
     logs: list[ExerciseLog] = field(default_factory=list)
 
-    @property
+    # Worked out once, as the pages read them several times: the logs are given when the
+    # plan is made and never changed after.
+    @cached_property
     def done(self) -> int:
         return sum(1 for log in self.logs if log.status == ExerciseLog.Status.DONE)
 
@@ -58,7 +61,7 @@ class PlannedItem:
     def sessions(self) -> int:
         return self.item.times_per_day
 
-    @property
+    @cached_property
     def next_session(self) -> int | None:
         """The first session not yet recorded, or None when every session is."""
         taken = {log.session for log in self.logs}
@@ -78,19 +81,21 @@ class DayPlan:
     groups: list[tuple[Assignment, list[PlannedItem]]]
     tips: list[AssignmentItem] = field(default_factory=list)
 
-    @property
+    # Worked out once, as the page reads them several times: a plan is not changed after
+    # it is made.
+    @cached_property
     def items(self) -> list[PlannedItem]:
         return [planned for _assignment, group in self.groups for planned in group]
 
-    @property
+    @cached_property
     def sessions_done(self) -> int:
         return sum(min(p.done, p.sessions) for p in self.items)
 
-    @property
+    @cached_property
     def sessions_prescribed(self) -> int:
         return sum(p.sessions for p in self.items)
 
-    @property
+    @cached_property
     def is_complete(self) -> bool:
         """Every session of every exercise due is recorded (done or skipped)."""
         return bool(self.items) and all(p.is_complete for p in self.items)
