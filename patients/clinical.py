@@ -13,8 +13,9 @@ own pages share: one home for each (docs/clinical.md gives the figures and their
   nothing (the database keeps no history of when a program was paused). The dashboard
   takes the seven complete days before today (``adherence_window``: today is still under
   way), the patient's own page Monday to today; both go through
-  ``sessions_logged_expression`` / ``sessions_prescribed_expression`` and
-  ``adherence_percent``.
+  ``sessions_logged_expression`` / ``sessions_prescribed_expression`` (the patient's page
+  through their in-memory twin, ``services.logs.adherence_in_memory``, held equal by
+  tests/patients/test_clinical_definitions.py) and ``adherence_percent``.
 - **Baseline**: the mean of the program's first three pain logs; none before three.
 - **Current pain**: the mean of the scores of the last seven days, today included; its
   change against the baseline is **clinically important** at ≥ 2 points or ≥ 30% of the

@@ -12,16 +12,16 @@ import logging
 import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Prefetch
+from django.db.models import Count, F, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from programs import weekdays
 
-from .. import clinical
 from ..models import Assignment, AssignmentItem, ExerciseLog, PainLog, Patient
 from .attention import attention_refresh
 
@@ -47,7 +47,9 @@ class PlannedItem:
     item: AssignmentItem
     logs: list[ExerciseLog] = field(default_factory=list)
 
-    @property
+    # Worked out once, as the pages read them several times: the logs are given when the
+    # plan is made and never changed after.
+    @cached_property
     def done(self) -> int:
         return sum(1 for log in self.logs if log.status == ExerciseLog.Status.DONE)
 
@@ -59,7 +61,7 @@ class PlannedItem:
     def sessions(self) -> int:
         return self.item.times_per_day
 
-    @property
+    @cached_property
     def next_session(self) -> int | None:
         """The first session not yet recorded, or None when every session is."""
         taken = {log.session for log in self.logs}
@@ -79,22 +81,43 @@ class DayPlan:
     groups: list[tuple[Assignment, list[PlannedItem]]]
     tips: list[AssignmentItem] = field(default_factory=list)
 
-    @property
+    # Worked out once, as the page reads them several times: a plan is not changed after
+    # it is made.
+    @cached_property
     def items(self) -> list[PlannedItem]:
         return [planned for _assignment, group in self.groups for planned in group]
 
-    @property
+    @cached_property
     def sessions_done(self) -> int:
         return sum(min(p.done, p.sessions) for p in self.items)
 
-    @property
+    @cached_property
     def sessions_prescribed(self) -> int:
         return sum(p.sessions for p in self.items)
 
-    @property
+    @cached_property
     def is_complete(self) -> bool:
         """Every session of every exercise due is recorded (done or skipped)."""
         return bool(self.items) and all(p.is_complete for p in self.items)
+
+
+# What the patient's pages show of an item's library item or own exercise: its picture
+# and video (trigger/snippets/item_picture.html), nothing else of those rows.
+_MEDIA_FIELDS = ("image", "image_alt", "video", "video_description")
+_ITEM_SHOWN = (
+    *(f.name for f in AssignmentItem._meta.concrete_fields),
+    *(f"library_item__{name}" for name in _MEDIA_FIELDS),
+    *(f"own_exercise__{name}" for name in _MEDIA_FIELDS),
+)
+
+
+def _items_prefetch() -> Prefetch:
+    return Prefetch(
+        "items",
+        queryset=AssignmentItem.objects.select_related("library_item", "own_exercise")
+        .only(*_ITEM_SHOWN)
+        .order_by("order", "id"),
+    )
 
 
 def exercise_day_plan(*, patient: Patient, day: datetime.date) -> DayPlan:
@@ -103,26 +126,33 @@ def exercise_day_plan(*, patient: Patient, day: datetime.date) -> DayPlan:
     assignments = list(
         patient.assignments.current_on(day)
         .order_by("starts_on", "id")
-        .prefetch_related(
-            Prefetch(
-                "items",
-                queryset=AssignmentItem.objects.select_related(
-                    "library_item", "own_exercise"
-                ).order_by("order", "id"),
-            )
-        )
+        .prefetch_related(_items_prefetch())
     )
+    return _day_plan(day=day, assignments=assignments, logs=None, patient=patient)
+
+
+def _day_plan(
+    *,
+    patient: Patient,
+    day: datetime.date,
+    assignments: list[Assignment],
+    logs: list[ExerciseLog] | None,
+) -> DayPlan:
+    """The plan of ``day`` from the assignments current on it (items prefetched) and the
+    patient's logs of that day (read here when None)."""
     due = {
         assignment.pk: [item for item in assignment.items.all() if item.is_due_on(day)]
         for assignment in assignments
     }
     tips = [item for a in assignments for item in a.items.all() if item.is_advice]
     logs_by_item: dict[int, list[ExerciseLog]] = defaultdict(list)
-    item_ids = [item.pk for items in due.values() for item in items]
-    if item_ids:
-        for log in ExerciseLog.objects.filter(
-            patient=patient, performed_on=day, item__in=item_ids
-        ).order_by("session"):
+    item_ids = {item.pk for items in due.values() for item in items}
+    if logs is None and item_ids:
+        logs = list(
+            ExerciseLog.objects.filter(patient=patient, performed_on=day, item__in=item_ids)
+        )
+    for log in sorted(logs or [], key=lambda log: log.session):
+        if log.performed_on == day and log.item_id in item_ids:
             logs_by_item[log.item_id].append(log)
     return DayPlan(
         day=day,
@@ -131,6 +161,55 @@ def exercise_day_plan(*, patient: Patient, day: datetime.date) -> DayPlan:
             for a in assignments
         ],
         tips=tips,
+    )
+
+
+@dataclass
+class Today:
+    """Today's page: the day's plan and the week's adherence (``week_adherence``)."""
+
+    plan: DayPlan
+    week_logged: int
+    week_prescribed: int
+
+
+def exercise_today(*, patient: Patient, day: datetime.date) -> Today:
+    """``exercise_day_plan`` and ``week_adherence`` of ``day`` together, in three queries
+    instead of their five: the assignments current on some day of the week so far (with
+    their items), then every log of the week the two need (the week's done sessions and
+    the day's records) with what the due rule reads of their items."""
+    days = _week_so_far(day)
+    monday = days[0]
+    # Current on some day from Monday to ``day`` (``current_on``, over the window): the
+    # assignments whose items the week prescribes; those current on ``day`` are the plan.
+    assignments = list(
+        patient.assignments.filter(status=Assignment.Status.ACTIVE, starts_on__lte=day)
+        .exclude(ends_on__lt=monday)
+        .order_by("starts_on", "id")
+        .prefetch_related(_items_prefetch())
+    )
+    logs = list(
+        ExerciseLog.objects.filter(patient=patient, performed_on__range=(monday, day))
+        .filter(Q(status=ExerciseLog.Status.DONE) | Q(performed_on=day))
+        .annotate(**{a: F(f"item__{f}") for a, f in zip(_RULE_ALIASES, _RULE_FIELDS, strict=True)})
+        .order_by()
+    )
+    plan = _day_plan(
+        patient=patient,
+        day=day,
+        assignments=[a for a in assignments if a.is_current_on(day)],
+        logs=[log for log in logs if log.performed_on == day],
+    )
+    done = [
+        (log.item_id, log.performed_on, log.session, [getattr(log, a) for a in _RULE_ALIASES])
+        for log in logs
+        if log.status == ExerciseLog.Status.DONE
+    ]
+    items = [item for a in assignments for item in a.items.all()]
+    return Today(
+        plan=plan,
+        week_logged=_logged(done, {item.pk: item for item in items}),
+        week_prescribed=_prescribed(items, days),
     )
 
 
@@ -322,12 +401,86 @@ def exercise_log_feedback(
 # --- adherence -------------------------------------------------------------------------------
 
 
+def _week_so_far(day: datetime.date) -> list[datetime.date]:
+    monday = day - datetime.timedelta(days=day.weekday())
+    return [monday + datetime.timedelta(days=n) for n in range(day.weekday() + 1)]
+
+
 def week_adherence(*, patient: Patient, day: datetime.date) -> tuple[int, int]:
     """(sessions logged as done, sessions prescribed), Monday to ``day`` of that week: the
-    dashboard's definition (``clinical.adherence``) over the patient's own window."""
-    monday = day - datetime.timedelta(days=day.weekday())
-    days = [monday + datetime.timedelta(days=n) for n in range(day.weekday() + 1)]
-    return clinical.adherence(patient=patient, days=days)
+    dashboard's definition (``clinical.adherence``) over the patient's own window.
+
+    Counted in memory with the row rules' in-memory halves (``AssignmentItem.is_due_on``),
+    from two plain queries: building the dashboard's SQL expressions for one patient cost
+    the page more than all its other queries together. A test holds the two equal
+    (tests/patients/test_clinical_definitions.py)."""
+    return adherence_in_memory(patient=patient, days=_week_so_far(day))
+
+
+def adherence_in_memory(*, patient: Patient, days: list[datetime.date]) -> tuple[int, int]:
+    """``clinical.adherence`` (sessions logged, sessions prescribed over ``days``, oldest
+    first, consecutive) counted in Python. Two queries whatever the number of rows.
+
+    Prescribed: for each day, the times per day of every item of the patient's
+    assignments due that day. Logged: the patient's logs marked done on a day their item
+    was due, up to the item's times per day. "Due" is ``AssignmentItem.is_due_on``, on
+    copies of the rows holding only the fields it reads."""
+    first, last = days[0], days[-1]
+    assignment_fields = [f"assignment__{name}" for name in _ASSIGNMENT_FIELDS]
+    rows = AssignmentItem.objects.filter(
+        assignment__patient=patient,
+        is_advice=False,
+        assignment__status=Assignment.Status.ACTIVE,
+        assignment__starts_on__lte=last,
+    ).exclude(assignment__ends_on__lt=first)
+    items = {
+        pk: _rule_copy(values)
+        for pk, *values in rows.order_by().values_list("pk", *_ITEM_FIELDS, *assignment_fields)
+    }
+    done = [
+        (item_id, performed_on, session, values)
+        for item_id, performed_on, session, *values in ExerciseLog.objects.filter(
+            patient=patient, status=ExerciseLog.Status.DONE, performed_on__range=(first, last)
+        )
+        .order_by()
+        .values_list("item_id", "performed_on", "session", *(f"item__{f}" for f in _RULE_FIELDS))
+    ]
+    return _logged(done, dict(items)), _prescribed(items.values(), days)
+
+
+def _prescribed(items, days: list[datetime.date]) -> int:
+    """Sessions prescribed over ``days`` by ``items`` (all the patient's, advice or not)."""
+    return sum(item.times_per_day for item in items for on in days if item.is_due_on(on))
+
+
+def _logged(done: list[tuple], items: dict[int, AssignmentItem]) -> int:
+    """Sessions logged as done on a day their item was due, up to its times per day, from
+    (item id, day, session, the rule's values of its item) of each done log. ``items``
+    holds the items (or rule copies) already at hand; the others are copied into it."""
+    logged = 0
+    for item_id, performed_on, session, values in done:
+        item = items.get(item_id) or items.setdefault(item_id, _rule_copy(values))
+        if session <= item.times_per_day and item.is_due_on(performed_on):
+            logged += 1
+    return logged
+
+
+# What ``AssignmentItem.is_due_on`` reads, and nothing else: of the item, then of its
+# assignment.
+_ITEM_FIELDS = ("times_per_day", "weekdays", "is_advice", "replaced_on", "changed_on")
+_ASSIGNMENT_FIELDS = ("status", "starts_on", "ends_on")
+_RULE_FIELDS = (*_ITEM_FIELDS, *(f"assignment__{name}" for name in _ASSIGNMENT_FIELDS))
+_RULE_ALIASES = tuple(f"rule_{name.replace('__', '_')}" for name in _RULE_FIELDS)
+
+
+def _rule_copy(values: list) -> AssignmentItem:
+    """An unsaved item (and its assignment) holding the values ``is_due_on`` reads, in the
+    order of ``_RULE_FIELDS``."""
+    item = AssignmentItem(**dict(zip(_ITEM_FIELDS, values[: len(_ITEM_FIELDS)], strict=True)))
+    item.assignment = Assignment(
+        **dict(zip(_ASSIGNMENT_FIELDS, values[len(_ITEM_FIELDS) :], strict=True))
+    )
+    return item
 
 
 # --- history -------------------------------------------------------------------------------

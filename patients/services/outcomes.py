@@ -124,21 +124,27 @@ def _open(assignment: Assignment, today: datetime.date) -> bool:
 def outcomes_due(*, patient: Patient, today: datetime.date | None = None) -> list[DueQuestionnaire]:
     """The questionnaires the patient is asked now: for each running assignment with a
     plan, the open occasion (the latest on or before today, until the next) of each of its
-    instruments not yet answered. Three queries whatever the number of plans."""
+    instruments not yet answered. Two queries whatever the number of plans (one when no
+    occasion is open): the plans' instruments, each with its plan and assignment, then
+    the answers."""
     today = today or patient.local_today()
-    plans = list(
-        OutcomePlan.objects.filter(assignment__patient=patient)
-        .select_related("assignment__patient")
-        .prefetch_related("instruments")
+    links = (
+        OutcomePlan.instruments.through.objects.filter(outcomeplan__assignment__patient=patient)
+        .select_related("outcomeplan__assignment", "instrument")
+        .order_by("outcomeplan_id", "instrument_id")
     )
     open_occasions = []
-    for plan in plans:
-        if not _open(plan.assignment, today):
-            continue
-        due_on = plan.occasion_on(today)
-        if due_on is None:
-            continue
-        open_occasions.extend((plan.assignment, i, due_on) for i in plan.instruments.all())
+    plans: dict[int, tuple[Assignment, datetime.date | None]] = {}
+    for link in links:
+        if link.outcomeplan_id not in plans:
+            plan = link.outcomeplan
+            assignment = plan.assignment
+            assignment.patient = patient  # the one the query is about
+            open_on = plan.occasion_on(today) if _open(assignment, today) else None
+            plans[plan.pk] = (assignment, open_on)
+        assignment, due_on = plans[link.outcomeplan_id]
+        if due_on is not None:
+            open_occasions.append((assignment, link.instrument, due_on))
     if not open_occasions:
         return []
     answered = set(

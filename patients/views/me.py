@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -35,6 +36,7 @@ from ..models import AssignmentItem, ExerciseLog, Patient
 from ..outcome_charts import outcome_panels
 from ..services import hold as hold_services
 from ..services import logs as log_services
+from ..services.logs import DayPlan
 from ..services.outcomes import outcome_history, outcomes_due
 
 logger = logging.getLogger(__name__)
@@ -59,10 +61,13 @@ def _day_page(
     """Today's page, or yesterday's (``late``) where missed sessions are added later."""
     today = patient.local_today()
     day = today - datetime.timedelta(days=1) if late else today
-    plan = log_services.exercise_day_plan(patient=patient, day=day)
-    week_logged, week_prescribed = (
-        (None, None) if late else log_services.week_adherence(patient=patient, day=day)
-    )
+    if late:
+        plan = log_services.exercise_day_plan(patient=patient, day=day)
+        week_logged = week_prescribed = None
+    else:
+        page = log_services.exercise_today(patient=patient, day=day)
+        plan, week_logged, week_prescribed = page.plan, page.week_logged, page.week_prescribed
+    error_item_id = error_item.pk if error_item is not None else None
     return render(
         request,
         "patients/me/today.html",
@@ -79,6 +84,8 @@ def _day_page(
             if plan.sessions_prescribed
             else None,
             "error_item": error_item,
+            "groups": _exercise_rows(plan, late=late, error_item_id=error_item_id),
+            "day_iso": day.isoformat(),
             "error_form": error_form,
             "pain_choices": PAIN_CHOICES,
             "difficulty_choices": ExerciseLog.Difficulty.choices,
@@ -86,6 +93,61 @@ def _day_page(
             **_hold_context(patient),
         },
     )
+
+
+def _exercise_rows(plan: DayPlan, *, late: bool, error_item_id: int | None) -> list[tuple]:
+    """The plan's groups with, for each exercise, what its row shows
+    (patients/me/snippets/exercise_item.html), worked out once here: a template reads a
+    dict's keys much faster than an item's attributes and properties, many times a row."""
+    groups = []
+    for assignment, planned_items in plan.groups:
+        rows = []
+        for planned in planned_items:
+            item = planned.item
+            logs = planned.logs
+            last = logs[-1] if logs else None
+            media = item.media
+            picture = item.illustration_path
+            words = item.dosage_words
+            sessions = planned.sessions
+            is_complete = planned.is_complete
+            rows.append(
+                {
+                    "item": item,
+                    "pk": item.pk,
+                    "name": item.name,
+                    "thumb": static(picture) if picture else "",
+                    "alt": item.illustration_alt,
+                    "is_own": item.is_own,
+                    "dosage": f"{words} · {item.days_words}" if words else item.days_words,
+                    "sessions": sessions,
+                    "several": sessions > 1,
+                    "done": planned.done,
+                    "next_session": planned.next_session,
+                    "is_complete": is_complete,
+                    "change": item.get_change_display() if item.change else "",
+                    "changed_on": item.changed_on,
+                    "is_error": item.pk == error_item_id,
+                    # How it went, asked after Done (not on yesterday's page).
+                    "feedback_log": last
+                    if last is not None
+                    and not late
+                    and last.status == ExerciseLog.Status.DONE
+                    and not last.difficulty
+                    and last.pain_during is None
+                    else None,
+                    "media": media if media is not None and (media.image or media.video) else None,
+                    "show_instructions": not item.name_is_instructions,
+                    "instructions": item.instructions,
+                    "steps": item.steps,
+                    "stop_if": item.stop_if,
+                    "note": item.note,
+                    "logs": logs,
+                    "skip_or_undo": bool(logs) or not is_complete,
+                }
+            )
+        groups.append((assignment, rows))
+    return groups
 
 
 def _hold_context(patient: Patient) -> dict:

@@ -4,13 +4,15 @@ row rules ("the program current on a day", "an exercise due on a day") say the s
 database and in memory."""
 
 import datetime
+import random
 
 import pytest
 import time_machine
 from django.urls import reverse
 
+from patients import clinical
 from patients.models import Assignment, AssignmentItem, ExerciseLog, current_on, item_due_on
-from patients.services import dashboard
+from patients.services import dashboard, logs
 from programs import weekdays
 from tests.factories import AssignmentFactory, PatientFactory
 from tests.patients.dated import ExerciseLogFactory
@@ -174,3 +176,89 @@ def test_a_pain_log_belongs_to_the_latest_program_current_that_day(clinician):
     newer.status = Assignment.Status.ENDED
     newer.save()
     assert patient.assignments.latest_current_on(day(3)) == older
+
+
+# --- the patient's page counts in memory what the dashboard counts in SQL --------------------
+
+
+def windows() -> list[list[datetime.date]]:
+    """Monday to each day of the week (the patient's page) and seven days ending on each
+    (the dashboard's window), around the situations' week."""
+    mondays = [WEEK[: n + 1] for n in range(7)]
+    sevens = [
+        [MONDAY + datetime.timedelta(days=start + n) for n in range(7)] for start in range(-6, 7)
+    ]
+    return mondays + sevens
+
+
+@pytest.mark.parametrize("situation", SITUATIONS, ids=SITUATIONS)
+def test_the_patients_page_counts_adherence_in_memory_as_the_sql_definition(clinician, situation):
+    patient = PatientFactory(clinician=clinician)
+    assignment = AssignmentFactory(patient=patient, starts_on=MONDAY - datetime.timedelta(days=7))
+    SITUATIONS[situation](assignment)
+    AssignmentFactory(patient=PatientFactory(clinician=clinician), starts_on=MONDAY)  # not theirs
+
+    for days in windows():
+        assert logs.adherence_in_memory(patient=patient, days=days) == clinical.adherence(
+            patient=patient, days=days
+        ), days
+    assert logs.week_adherence(patient=patient, day=SUNDAY) == EXPECTED[situation]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_adherence_in_memory_equals_the_sql_definition_on_random_programs(clinician, seed):
+    """Random programs (statuses, dates, weekdays, times a day, replaced copies, advice) and
+    random logs (done and skipped, on any day, any session): both counts agree."""
+    rng = random.Random(seed)
+    patient = PatientFactory(clinician=clinician)
+    other = PatientFactory(clinician=clinician)
+    items = []
+    for _ in range(rng.randint(1, 3)):
+        starts = MONDAY + datetime.timedelta(days=rng.randint(-10, 6))
+        assignment = AssignmentFactory(
+            patient=patient,
+            starts_on=starts,
+            ends_on=rng.choice([None, starts + datetime.timedelta(days=rng.randint(0, 10))]),
+            status=rng.choice(list(Assignment.Status.values) + [Assignment.Status.ACTIVE] * 3),
+        )
+        for _ in range(rng.randint(0, 4)):
+            items.append(
+                item(
+                    assignment,
+                    times_per_day=rng.randint(1, 3),
+                    weekdays=rng.randint(1, weekdays.ALL_DAYS),
+                    is_advice=rng.random() < 0.15,
+                    changed_on=rng.choice([None, None, day(rng.randint(-2, 7))]),
+                    replaced_on=rng.choice([None, None, day(rng.randint(-2, 7))]),
+                )
+            )
+    items.append(item(AssignmentFactory(patient=other, starts_on=MONDAY)))  # someone else's
+    for on_item in items:
+        for n in range(-3, 9):
+            for session in range(1, 4):
+                if rng.random() < 0.3:
+                    ExerciseLogFactory(
+                        item=on_item,
+                        performed_on=day(n),
+                        session=session,
+                        status=rng.choice(list(ExerciseLog.Status.values)),
+                    )
+
+    for days in windows():
+        assert logs.adherence_in_memory(patient=patient, days=days) == clinical.adherence(
+            patient=patient, days=days
+        ), days
+    for on in WEEK:
+        today = logs.exercise_today(patient=patient, day=on)
+        week = clinical.adherence(patient=patient, days=WEEK[: on.weekday() + 1])
+        assert (today.week_logged, today.week_prescribed) == week, on
+        assert plan_of(today.plan) == plan_of(logs.exercise_day_plan(patient=patient, day=on))
+
+
+def plan_of(plan) -> tuple:
+    """A day's plan as ids: each assignment with its items due and their logs, the tips."""
+    groups = [
+        (a.pk, [(p.item.pk, [log.pk for log in p.logs]) for p in planned])
+        for a, planned in plan.groups
+    ]
+    return groups, [tip.pk for tip in plan.tips]

@@ -297,7 +297,7 @@ def test_week_adherence_counts_sessions_done_over_those_planned_since_monday(
     theirs = make_item(AssignmentFactory(patient=other, starts_on=datetime.date(2025, 1, 1)))
     done(theirs, MONDAY)
 
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         logged, prescribed = logs.week_adherence(patient=record, day=WEDNESDAY)
 
     # Planned: heel drops 2 × 3 days, wall stretch Mon + Wed, calf raise Tue + Wed.

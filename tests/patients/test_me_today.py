@@ -1,10 +1,12 @@
 """The patient's today (/me/), recording sessions, undoing them, and adding yesterday's."""
 
 import datetime
+import re
 
 import pytest
 import time_machine
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -419,6 +421,9 @@ def test_today_runs_the_same_queries_for_2_items_as_for_12_with_logs(
     items = [make_item(assignment, f"Exercise {n}", times_per_day=2) for n in range(2)]
     signed_in.get(TODAY_URL)  # the first request after signing in also saves the session
     few = count_queries(signed_in, TODAY_URL)
+    # Session, user, the patient; the week's programs, their items, the week's logs
+    # (services.logs.exercise_today); the questionnaire plans (none open: no answers read).
+    assert few == 7
 
     library_item = ModuleItemFactory(image="library/images/calf.png", image_alt="A calf")
     items += [
@@ -435,6 +440,89 @@ def test_today_runs_the_same_queries_for_2_items_as_for_12_with_logs(
         response = signed_in.get(TODAY_URL)
     assert response.text.count("1 of 2 done") == 12
     assert count_queries(signed_in, YESTERDAY_URL) <= few
+
+
+# --- the row writes out the shared snippets -------------------------------------------------
+
+
+def squeezed(html: str) -> str:
+    """HTML with its whitespace runs made one space and none between tags, and the CSRF
+    token (masked anew each time) blanked."""
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', 'name="csrfmiddlewaretoken"', html)
+    return re.sub(r"\s+", " ", html).replace("> <", "><").strip()
+
+
+def test_each_row_says_what_the_shared_picture_dosage_steps_and_skip_snippets_say(
+    signed_in, assignment
+):
+    """The Today row writes out trigger/snippets/item_picture.html, how_to.html,
+    patients/snippets/dosage.html and exercise_forms.html (a template per row and per
+    exercise cost the page most of its time): it must render what they render."""
+    drawn = make_item(
+        assignment,
+        "Calf Raises",
+        steps=["Stand facing a worktop.", "Rise onto the balls of your feet."],
+        stop_if="Stop if it hurts sharply.",
+        illustration="calf-raises",
+        illustration_alt="Line drawing of calf raises",
+        sets=3,
+        reps=10,
+        times_per_day=2,
+    )
+    photographed = make_item(
+        assignment,
+        "Heel drops",
+        library_item=ModuleItemFactory(image="library/images/calf.png", image_alt="A calf"),
+        illustration="calf-raises",
+        weekdays=weekdays.ALL_DAYS,
+    )
+    plain = make_item(assignment, "Toe walk", weekdays=weekdays.to_mask([0, 1, 2, 3, 4]))
+    add_log(drawn, WEDNESDAY)
+
+    response = signed_in.get(TODAY_URL)
+    page = squeezed(response.text)
+
+    for item, session in [(drawn, 2), (photographed, 1), (plain, 1)]:
+        snippets = [
+            render_to_string(
+                "trigger/snippets/item_picture.html",
+                {"media": item.media, "drawing": item, "context_id": "today"},
+            ),
+            render_to_string(
+                "trigger/snippets/how_to.html", {"steps": item.steps, "stop_if": item.stop_if}
+            ),
+            render_to_string("patients/snippets/dosage.html", {"item": item}),
+            render_to_string(
+                "patients/me/snippets/exercise_forms.html",
+                {"item": item, "day": WEDNESDAY, "planned": {"next_session": session}},
+                request=response.wsgi_request,
+            ),
+        ]
+        if item.illustration_path:
+            snippets.append(
+                render_to_string(
+                    "trigger/snippets/item_picture.html",
+                    {"media": None, "drawing": item, "size": "thumb"},
+                )
+            )
+        for html in snippets:
+            assert squeezed(html) in page, html
+
+    # After a Skip without a reason: the bound form, its error beside the field.
+    response = post_log(signed_in, plain, status="skipped", session=1, skip_reason="")
+    assert response.status_code == 200
+    html = render_to_string(
+        "patients/me/snippets/exercise_forms.html",
+        {
+            "item": plain,
+            "day": WEDNESDAY,
+            "planned": {"next_session": 1},
+            "form": response.context["error_form"],
+        },
+        request=response.wsgi_request,
+    )
+    assert "is-invalid" in html
+    assert squeezed(html) in squeezed(response.text)
 
 
 # --- a checklist: steps on tap, feedback after Done, advice as tips ---------------------------
