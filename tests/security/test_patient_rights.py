@@ -66,6 +66,9 @@ def test_the_json_download_holds_everything_about_the_patient(client, theirs):
     theirs.alert.acknowledgement_note = "Internal: phoned Dr Smith"
     theirs.alert.acknowledged_at = timezone.now()
     theirs.alert.save()
+    # A name no file name could hold by chance (a random "Le" is in "filename").
+    theirs.patient_user.last_name = "Quillerby"
+    theirs.patient_user.save()
     client.force_login(theirs.patient_user)
 
     response = client.get(JSON_URL)
