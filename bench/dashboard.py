@@ -303,19 +303,29 @@ def get(port: int, path: str, cookie: str) -> int:
 
 
 def measure(
-    port: int, path: str, cookie: str, *, requests: int, concurrency: int, max_seconds: float
+    port: int,
+    path: str,
+    cookie: str,
+    *,
+    requests: int,
+    concurrency: int,
+    max_seconds: float,
+    min_seconds: float = 0,
 ) -> dict:
-    """``requests`` GETs from ``concurrency`` threads, stopping after ``max_seconds``."""
+    """At least ``requests`` GETs from ``concurrency`` threads, and more until
+    ``min_seconds`` have passed (a fast page's rate is too noisy over one second),
+    stopping after ``max_seconds``."""
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     lock = threading.Lock()
     remaining = [requests]
-    deadline = time.monotonic() + max_seconds
+    start = time.monotonic()
+    deadline = start + max_seconds
 
     def worker() -> None:
         while time.monotonic() < deadline:
             with lock:
-                if remaining[0] <= 0:
+                if remaining[0] <= 0 and time.monotonic() - start >= min_seconds:
                     return
                 remaining[0] -= 1
             started = time.perf_counter()
@@ -353,6 +363,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--max-seconds", type=float, default=90, help="per URL")
+    parser.add_argument(
+        "--min-seconds", type=float, default=5, help="per URL, however many requests that is"
+    )
     args = parser.parse_args()
 
     configure()
@@ -390,6 +403,7 @@ def main() -> None:
                 requests=args.requests,
                 concurrency=args.concurrency,
                 max_seconds=args.max_seconds,
+                min_seconds=args.min_seconds,
             )
             for name, path in paths.items()
         }
