@@ -33,7 +33,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench.env import ROOT, configure, percentile, stop
+from bench.env import ROOT, configure, percentile, sql_time, stop
 from bench.readme import write_section
 
 # Its own database: the reminders benchmark empties the tables of trigger_bench.
@@ -202,18 +202,7 @@ def profile_pages(paths: dict[str, str], requests: int = 20) -> dict:
 
 
 def _profile_page(client, path: str, requests: int) -> dict:
-    from django.db import connection
-
-    sql = {"seconds": 0.0}
-
-    def timing(execute, sql_text, params, many, context):
-        start = time.perf_counter()
-        try:
-            return execute(sql_text, params, many, context)
-        finally:
-            sql["seconds"] += time.perf_counter() - start
-
-    with connection.execute_wrapper(timing):
+    with sql_time() as sql:
         start = time.perf_counter()
         for _ in range(requests):
             client.get(path)

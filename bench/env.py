@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,3 +73,22 @@ def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
     return ordered[index]
+
+
+@contextmanager
+def sql_time() -> Iterator[dict]:
+    """Sums the time and the number of the queries run inside: ``{"seconds", "queries"}``."""
+    from django.db import connection
+
+    totals = {"seconds": 0.0, "queries": 0}
+
+    def timing(execute, sql, params, many, context):
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            totals["seconds"] += time.perf_counter() - start
+            totals["queries"] += 1
+
+    with connection.execute_wrapper(timing):
+        yield totals

@@ -28,7 +28,7 @@ import statistics
 import time
 from pathlib import Path
 
-from bench.env import ROOT, configure, start_worker, stop
+from bench.env import ROOT, configure, sql_time, start_worker, stop
 from bench.readme import write_section
 
 RESULTS = ROOT / "bench" / "results"
@@ -222,7 +222,6 @@ def profile_batches(deliveries: int = 500) -> dict:
     """Send ``deliveries`` again in-process, in the worker's batches: once timed (with the
     SQL time summed), once under cProfile."""
     from django.conf import settings
-    from django.db import connection
 
     from patients.models import Delivery
     from patients.reminders import deliveries_send
@@ -233,15 +232,6 @@ def profile_batches(deliveries: int = 500) -> dict:
     ]
     timed_ids, profiled_ids = ids[:deliveries], ids[deliveries:]
     Delivery.objects.filter(pk__in=ids).update(status="pending", sent_at=None)
-    sql = {"seconds": 0.0, "queries": 0}
-
-    def timing(execute, sql_text, params, many, context):
-        start = time.perf_counter()
-        try:
-            return execute(sql_text, params, many, context)
-        finally:
-            sql["seconds"] += time.perf_counter() - start
-            sql["queries"] += 1
 
     def send_all(batch_ids: list[int]) -> None:
         for start in range(0, len(batch_ids), size):
@@ -254,7 +244,7 @@ def profile_batches(deliveries: int = 500) -> dict:
 
     reverse("patients:today")
     EmailTemplates.load("patients/email/reminder")
-    with connection.execute_wrapper(timing):
+    with sql_time() as sql:
         start = time.perf_counter()
         send_all(timed_ids)
         elapsed = time.perf_counter() - start
