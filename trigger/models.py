@@ -15,6 +15,11 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+# Outcome measures live in their own module; named here, they belong to the app's models
+# (and `from trigger.models import Instrument` works as for every other model).
+from .instruments import AnswerOption as AnswerOption
+from .instruments import Instrument as Instrument
+from .instruments import InstrumentItem as InstrumentItem
 from .media import validate_image_content, validate_video_content
 
 ILLUSTRATION_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -588,7 +593,3 @@ class Source(OrderedItem):
 
     def __str__(self) -> str:
         return self.citation[:80]
-
-
-# Outcome measures live in their own module; importing them here registers them with the app.
-from .instruments import AnswerOption, Instrument, InstrumentItem  # noqa: E402, F401
