@@ -7,18 +7,15 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
 from django.urls import reverse
 from playwright.sync_api import expect
 
 from patients.models import PainLog
+from tests.e2e.browser import serious_violations, sign_in
 from tests.factories import AssignmentFactory, ClinicianFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PASSWORD = "correct horse battery"
-SERIOUS = {"serious", "critical"}
 
 
 @pytest.fixture
@@ -34,25 +31,6 @@ def people():
     )
     AssignmentFactory(patient=patient, title="Calf program")
     return clinician, patient
-
-
-def sign_in(page, live_server, user) -> None:
-    page.goto(live_server.url + reverse("login"))
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Sign in").click()
-    assert urlsplit(page.url).path != reverse("login")
-
-
-def serious_violations(page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{violation['id']} ({violation['impact']}): {violation['help']} "
-        f"{[node['target'] for node in violation['nodes']]}"
-        for violation in results.response["violations"]
-        if violation["impact"] in SERIOUS
-    ]
 
 
 def tab_to(page, selector: str, limit: int = 250) -> None:

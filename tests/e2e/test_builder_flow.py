@@ -17,11 +17,11 @@ from playwright.sync_api import expect
 
 from patients.models import Assignment
 from programs.models import Program
+from tests.e2e.browser import PASSWORD, sign_in
 from tests.factories import ClinicianFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PASSWORD = "correct horse battery"
 MARKER = "window.__marker"
 
 
@@ -47,16 +47,6 @@ def patient(clinician):
         user__last_name="Patient",
         user__email="pat.patient@example.org",
     )
-
-
-def sign_in(page, live_server, user) -> None:
-    page.goto(live_server.url + reverse("login"))
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Sign in").click()
-    assert urlsplit(page.url).path != reverse("login")
-    assert "sessionid" in {cookie["name"] for cookie in page.context.cookies()}
 
 
 def create_gastrocnemius_starter(page, live_server, clinician) -> Program:

@@ -2,44 +2,20 @@
 assignment page, the programs list, the builder, the print view, the library and a muscle
 page. No serious or critical violation on any of them (colour contrast included)."""
 
-from urllib.parse import urlsplit
-
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
 from django.urls import reverse
 
 from patients.models import Assignment
 from programs.services import program_create_from_muscle
+from tests.e2e.browser import PASSWORD, serious_violations, sign_in
 from tests.factories import AssignmentFactory, ClinicianFactory, PatientFactory
 from tests.patients.dated import AlertFactory, ItemFactory
 from trigger.models import Muscle
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PASSWORD = "correct horse battery"
-SERIOUS = {"serious", "critical"}
 VIEWPORT = {"width": 1280, "height": 800}
-
-
-def serious_violations(page) -> list[str]:
-    violations = Axe().run(page).response["violations"]
-    return [
-        f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes: "
-        + "; ".join(node["target"][0] for node in v["nodes"][:4])
-        + ")"
-        for v in violations
-        if v.get("impact") in SERIOUS
-    ]
-
-
-def sign_in(page, live_server, user) -> None:
-    page.goto(live_server.url + reverse("login"))
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Sign in").click()
-    assert urlsplit(page.url).path != reverse("login")
 
 
 @pytest.fixture

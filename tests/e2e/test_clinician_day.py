@@ -13,12 +13,12 @@ from playwright.sync_api import expect
 
 from patients.models import Assignment, Invitation, Patient
 from programs.services import program_create_from_muscle
+from tests.e2e.browser import PASSWORD
 from tests.factories import ClinicianFactory
 from trigger.models import Muscle
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PASSWORD = "correct horse battery"
 VIEWPORT = {"width": 1280, "height": 800}
 FOCUSED_CARD = (
     "(() => { const a = document.activeElement;"

@@ -9,7 +9,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -19,21 +18,10 @@ from playwright.sync_api import expect
 
 from patients.services import assignment_create
 from programs.services import program_create_from_muscle
+from tests.e2e.browser import serious_violations, sign_in
 from tests.factories import ClinicianFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PASSWORD = "correct horse battery"
-SERIOUS = {"serious", "critical"}
-
-
-def serious_violations(page) -> list[str]:
-    violations = Axe().run(page).response["violations"]
-    return [
-        f"{v['id']}: {v['help']} ({[n['target'] for n in v['nodes'][:3]]})"
-        for v in violations
-        if v.get("impact") in SERIOUS
-    ]
 
 
 def picture(name: str, lean: int) -> SimpleUploadedFile:
@@ -89,14 +77,6 @@ def serve_media(page, live_server) -> None:
         route.fulfill(path=str(root / path))
 
     page.route(re.compile(re.escape(live_server.url + settings.MEDIA_URL) + ".*"), fulfil)
-
-
-def sign_in(page, live_server, user) -> None:
-    page.goto(live_server.url + reverse("login"))
-    page.get_by_label("Username or email").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Sign in").click()
 
 
 def test_the_handout_prints_on_at_most_two_pages_with_its_pictures(

@@ -8,7 +8,6 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -22,14 +21,13 @@ from patients.services.outcomes import (
     outcome_plan_save,
     outcome_response_record,
 )
+from tests.e2e.browser import PASSWORD, serious_violations, sign_in
 from tests.factories import ClinicianFactory, PatientFactory, ProgramFactory, ProgramItemFactory
 from trigger.instruments_load import instruments_load
 from trigger.models import Instrument
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PASSWORD = "correct horse battery"
-SERIOUS = {"serious", "critical"}
 LINK = re.compile(r"https?://\S+/me/questionnaires/")
 
 
@@ -78,25 +76,6 @@ def plan():
         now=timezone.now() - datetime.timedelta(weeks=2),
     )
     return plan
-
-
-def sign_in(page, live_server, username: str) -> None:
-    page.goto(live_server.url + reverse("login"))
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Sign in").click()
-    assert urlsplit(page.url).path != reverse("login")
-
-
-def serious_violations(page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{violation['id']} ({violation['impact']}): {violation['help']} "
-        f"{[node['target'] for node in violation['nodes']]}"
-        for violation in results.response["violations"]
-        if violation["impact"] in SERIOUS
-    ]
 
 
 def test_a_patient_answers_the_psfs_from_the_reminder_and_the_clinician_sees_the_change(

@@ -9,11 +9,10 @@ from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from tests.e2e.browser import PASSWORD
 from tests.factories import AssignmentFactory, PatientFactory, PatientUserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PASSWORD = "correct horse battery"
 
 
 def test_a_patient_on_a_phone_opens_the_menu_and_signs_out(live_server, phone_page, screenshot):

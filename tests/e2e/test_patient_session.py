@@ -5,30 +5,19 @@ import datetime
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
 from django.urls import reverse
 from playwright.sync_api import expect
 
 from patients.models import AssignmentItem, ExerciseLog
 from programs.services import program_create_from_muscle
+from tests.e2e.browser import serious_violations, sign_in
 from tests.factories import AssignmentFactory, ClinicianFactory, PatientFactory, PatientUserFactory
 from trigger.models import Muscle
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PASSWORD = "correct horse battery"
-SERIOUS = {"serious", "critical"}
 SCREEN = 844  # the phone's viewport height
-
-
-def serious_violations(page) -> list[str]:
-    violations = Axe().run(page).response["violations"]
-    return [
-        f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes)"
-        for v in violations
-        if v.get("impact") in SERIOUS
-    ]
 
 
 @pytest.fixture
@@ -52,14 +41,6 @@ def starter():
         for item in program.items.all()
     )
     return user, assignment
-
-
-def sign_in(page, live_server, user, path: str) -> None:
-    page.goto(live_server.url + reverse("login") + "?next=" + path)
-    page.get_by_label(re.compile("Username")).fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(re.escape(path) + "$"))
 
 
 def test_today_is_a_checklist_with_the_first_done_on_the_first_screen(

@@ -5,12 +5,12 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from patients.models import AssignmentItem, ExerciseLog, PainLog
+from tests.e2e.browser import PASSWORD, serious_violations
 from tests.factories import (
     AssignmentFactory,
     ClinicianFactory,
@@ -19,19 +19,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PASSWORD = "correct horse battery"
-SERIOUS = {"serious", "critical"}
-
-
-def serious_violations(page) -> list[str]:
-    """axe-core's serious and critical findings on the page, as readable lines."""
-    violations = Axe().run(page).response["violations"]
-    return [
-        f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes)"
-        for v in violations
-        if v.get("impact") in SERIOUS
-    ]
 
 
 def no_sideways_scroll(page) -> bool:

@@ -9,7 +9,6 @@ import io
 from urllib.parse import urlsplit
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
 from django.urls import reverse
 from PIL import Image
@@ -18,33 +17,13 @@ from playwright.sync_api import expect
 from patients.models import AssignmentItem, ExerciseLog
 from programs.models import OwnExercise
 from programs.services import library_item_copy
+from tests.e2e.browser import serious_violations, sign_in
 from tests.factories import AssignmentFactory, ClinicianFactory, PatientFactory, ProgramFactory
 from trigger.models import ModuleItem
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PASSWORD = "correct horse battery"
-SERIOUS = {"serious", "critical"}
 DESKTOP_800 = {"viewport": {"width": 1280, "height": 800}}
-
-
-def serious_violations(page, context: str | None = None) -> list[str]:
-    """axe-core's serious and critical findings (on ``context``, a selector, if given)."""
-    violations = Axe().run(page, context=context).response["violations"]
-    return [
-        f"{v['id']}: {v['help']} ({[n['target'] for n in v['nodes']]})"
-        for v in violations
-        if v.get("impact") in SERIOUS
-    ]
-
-
-def sign_in(page, live_server, user) -> None:
-    page.goto(live_server.url + reverse("login"))
-    page.get_by_label("Username or email").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Sign in").click()
-    assert urlsplit(page.url).path != reverse("login")
 
 
 @pytest.fixture

@@ -13,11 +13,11 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from patients.models import Alert, AssignmentItem, ReminderSchedule
+from tests.e2e.browser import sign_in
 from tests.factories import AssignmentFactory, ClinicianFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PASSWORD = "correct horse battery"
 NOTE = "Phoned Pat: same-day GP appointment booked, exercises stopped."
 
 
@@ -46,15 +46,6 @@ def people():
         other = PatientFactory(clinician=clinician, user__first_name=first, user__last_name=last)
         AssignmentFactory(patient=other, title="Calf program")
     return clinician, patient
-
-
-def sign_in(page, live_server, user) -> None:
-    page.goto(live_server.url + reverse("login"))
-    page.get_by_label("Username or email").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Sign in").click()
-    assert urlsplit(page.url).path != reverse("login")
 
 
 def test_a_red_flag_reaches_the_dashboard_and_is_acknowledged_with_a_note(

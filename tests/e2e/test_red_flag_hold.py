@@ -5,33 +5,20 @@ Today shows them again with a notice. axe-core finds nothing serious on either p
 
 import datetime
 import re
-from urllib.parse import urlsplit
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from patients.models import AssignmentItem, ExerciseLog, ReminderSchedule
+from tests.e2e.browser import serious_violations, sign_in
 from tests.factories import AssignmentFactory, ClinicianFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PASSWORD = "correct horse battery"
-SERIOUS = {"serious", "critical"}
 NOTE = "Phoned Pat: seen by the GP today, no clot. Exercises may restart."
-
-
-def serious_violations(page) -> list[str]:
-    violations = Axe().run(page).response["violations"]
-    return [
-        f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes: "
-        f"{', '.join(str(n['target']) for n in v['nodes'][:4])})"
-        for v in violations
-        if v.get("impact") in SERIOUS
-    ]
 
 
 @pytest.fixture
@@ -61,15 +48,6 @@ def people():
     )
     ReminderSchedule.objects.create(assignment=assignment, local_time=datetime.time(8))
     return clinician, patient, item
-
-
-def sign_in(page, live_server, user) -> None:
-    page.goto(live_server.url + reverse("login"))
-    page.get_by_label("Username or email").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Sign in").click()
-    assert urlsplit(page.url).path != reverse("login")
 
 
 def answer(page, question: str, choice: str) -> None:

@@ -7,11 +7,10 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from tests.e2e.browser import PASSWORD
 from tests.factories import AdminFactory, ClinicianFactory, EditorFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PASSWORD = "correct horse battery"
 
 
 def _patient():
