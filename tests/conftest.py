@@ -64,3 +64,13 @@ def gastrocnemius(db):
 
     call_command("load_trigger_content", verbosity=0)
     return Muscle.objects.get(slug="gastrocnemius")
+
+
+@pytest.fixture
+def psfs(db):
+    """The Patient-Specific Functional Scale, loaded from the shipped instruments file."""
+    from trigger.instruments_load import instruments_load
+    from trigger.models import Instrument
+
+    instruments_load()
+    return Instrument.objects.get(slug="psfs")

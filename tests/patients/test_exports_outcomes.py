@@ -15,7 +15,6 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
 from patients.services.outcomes import Answer, DueQuestionnaire, outcome_response_record
 from tests import factories
-from trigger.instruments_load import instruments_load
 from trigger.models import AnswerOption, Instrument, InstrumentItem
 
 UTC = datetime.UTC
@@ -28,12 +27,6 @@ START = datetime.date(2027, 2, 1)
 def frozen():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture
-def psfs(db):
-    instruments_load()
-    return Instrument.objects.get(slug="psfs")
 
 
 @pytest.fixture

@@ -20,8 +20,6 @@ from patients.services.outcomes import (
     outcome_response_record,
 )
 from tests import factories
-from trigger.instruments_load import instruments_load
-from trigger.models import Instrument
 
 UTC = datetime.UTC
 pytestmark = pytest.mark.django_db
@@ -33,12 +31,6 @@ START = datetime.date(2027, 2, 1)
 def frozen():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture
-def psfs(db):
-    instruments_load()
-    return Instrument.objects.get(slug="psfs")
 
 
 @pytest.fixture

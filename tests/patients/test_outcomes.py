@@ -15,18 +15,10 @@ from patients.models import Delivery, OutcomeAnswer, OutcomePlan, OutcomeRespons
 from patients.services import assignment_create
 from patients.services.outcomes import outcome_plan_save, outcomes_due
 from tests import factories
-from trigger.instruments_load import instruments_load
-from trigger.models import Instrument
 
 UTC = datetime.UTC
 pytestmark = pytest.mark.django_db
 START = datetime.date(2027, 2, 22)  # a Monday; New York moves its clocks on 14 March 2027
-
-
-@pytest.fixture
-def psfs(db):
-    instruments_load()
-    return Instrument.objects.get(slug="psfs")
 
 
 @pytest.fixture

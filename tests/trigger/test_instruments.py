@@ -15,12 +15,6 @@ from trigger.services import ContentError, EditedSinceLoad
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def psfs():
-    instruments_load()
-    return Instrument.objects.get(slug="psfs")
-
-
 def test_the_psfs_is_loaded_with_its_rule_range_mcid_and_source(psfs):
     assert psfs.scoring == Instrument.Scoring.MEAN
     assert (psfs.score_min, psfs.score_max) == (Decimal("0"), Decimal("10"))
