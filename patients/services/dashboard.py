@@ -16,6 +16,7 @@ page of the dashboard is a fixed number of queries whatever the number of patien
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import (
@@ -131,9 +132,7 @@ class DashboardRow:
     last_pain_score: int | None
     last_pain_at: datetime.datetime | None
     pain_average: float | None
-    change: PainChange | None
     last_activity_on: datetime.date | None
-    days_inactive: int | None
     open_alerts: int
     top_severity: int | None
     alert_kinds: list[tuple[str, str]] = field(default_factory=list)
@@ -178,6 +177,18 @@ class DashboardRow:
     @property
     def urgent(self) -> bool:
         return self.top_severity == Alert.Severity.URGENT
+
+    @property
+    def change(self) -> PainChange | None:
+        """The 7-day average against the program's baseline (``clinical.pain_change``)."""
+        return pain_change(baseline=self.baseline, current=self.pain_average)
+
+    @property
+    def days_inactive(self) -> int | None:
+        """Days since the last activity; None when nothing was ever logged."""
+        if self.last_activity_on is None or self.today is None:
+            return None
+        return (self.today - self.last_activity_on).days
 
     @property
     def inactive(self) -> bool:
@@ -229,6 +240,15 @@ def _open_programs(today: datetime.date) -> QuerySet[Assignment]:
         .annotate(baseline=baseline_expression())
         .order_by(*program_order(today))
     )
+
+
+def alert_kind_labels(kinds: Iterable[tuple[str, int]]) -> list[tuple[str, str]]:
+    """The kinds of a patient's open alerts from their (kind, severity) pairs: each kind
+    once, with its label, the most severe first, then by kind."""
+    labels: dict[str, str] = {}
+    for kind, _severity in sorted(set(kinds), key=lambda pair: (-pair[1], pair[0])):
+        labels.setdefault(kind, str(Alert.Kind(kind).label))
+    return list(labels.items())
 
 
 FIGURES = (
@@ -288,16 +308,14 @@ def dashboard_rows(*, patient_ids: list[int], today: datetime.date) -> list[Dash
             Prefetch("assignments", queryset=_open_programs(today), to_attr="open_programs")
         )
     )
-    kinds: dict[int, list[tuple[str, str]]] = {}
-    for patient_id, kind, _severity in (
+    pairs: dict[int, list[tuple[str, int]]] = {}
+    for patient_id, kind, severity in (
         Alert.objects.filter(patient_id__in=patient_ids, acknowledged_at__isnull=True)
         .values_list("patient_id", "kind", "severity")
-        .order_by("patient_id", "-severity", "kind")
+        .order_by()
         .distinct()
     ):
-        labels = kinds.setdefault(patient_id, [])
-        if kind not in [k for k, _label in labels]:
-            labels.append((kind, str(Alert.Kind(kind).label)))
+        pairs.setdefault(patient_id, []).append((kind, severity))
     by_id = {patient.pk: patient for patient in patients}
     rows = []
     for pk in patient_ids:
@@ -315,16 +333,10 @@ def dashboard_rows(*, patient_ids: list[int], today: datetime.date) -> list[Dash
                 last_pain_score=figure.last_pain_score,
                 last_pain_at=figure.last_pain_at,
                 pain_average=figure.pain_average,
-                change=pain_change(
-                    baseline=getattr(program, "baseline", None), current=figure.pain_average
-                ),
                 last_activity_on=patient.last_activity_on,
-                days_inactive=(today - patient.last_activity_on).days
-                if patient.last_activity_on
-                else None,
                 open_alerts=figure.open_alert_count,
                 top_severity=patient.attention_severity or None,
-                alert_kinds=kinds.get(pk, []),
+                alert_kinds=alert_kind_labels(pairs.get(pk, [])),
                 last_pain_where=_last_pain_where(figure),
                 today=today,
                 done_today=figure.done_today,

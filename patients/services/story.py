@@ -32,7 +32,6 @@ from ..clinical import (
     baseline_expression,
     pain_average_expression,
     pain_average_since,
-    pain_change,
     program_order,
     sessions_logged_expression,
     sessions_prescribed_expression,
@@ -49,7 +48,7 @@ from ..models import (
 )
 from ..models.logs import pain_place
 from . import logs as log_services
-from .dashboard import DashboardRow
+from .dashboard import DashboardRow, alert_kind_labels
 
 DELIVERIES_SHOWN = 20
 RECENT_LOGS_SHOWN = 20
@@ -194,12 +193,6 @@ def _summary_row(
     program = open_programs[0] if open_programs else None
     # The latest pain log: the story's pain logs are latest first, like the dashboard's.
     last_pain = recent_pain[0] if recent_pain else None
-    kinds: list[tuple[str, str]] = []
-    for kind, _severity in sorted(
-        {(alert.kind, alert.severity) for alert in open_alerts}, key=lambda ks: (-ks[1], ks[0])
-    ):
-        if kind not in [k for k, _label in kinds]:
-            kinds.append((kind, str(Alert.Kind(kind).label)))
     return DashboardRow(
         patient=patient,
         program=program,
@@ -209,12 +202,10 @@ def _summary_row(
         last_pain_score=last_pain.score if last_pain else None,
         last_pain_at=last_pain.recorded_for if last_pain else None,
         pain_average=pain_average,
-        change=pain_change(baseline=getattr(program, "baseline", None), current=pain_average),
         last_activity_on=last_activity_on,
-        days_inactive=(today - last_activity_on).days if last_activity_on else None,
         open_alerts=len(open_alerts),
         top_severity=attention_severity or None,
-        alert_kinds=kinds,
+        alert_kinds=alert_kind_labels((alert.kind, alert.severity) for alert in open_alerts),
         last_pain_where=pain_place(
             region_name=last_pain.region.name if last_pain.region_id else "",
             region_other=last_pain.region_other or "",

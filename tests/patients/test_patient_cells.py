@@ -25,9 +25,7 @@ def row(**fields) -> DashboardRow:
         "last_pain_score": None,
         "last_pain_at": None,
         "pain_average": None,
-        "change": None,
         "last_activity_on": None,
-        "days_inactive": None,
         "open_alerts": 0,
         "top_severity": None,
         "today": TODAY,
@@ -93,7 +91,8 @@ def test_adherence_is_honest_from_day_one():
      (2, "2 days ago", False), (3, "3 days ago", True)],
 )  # fmt: skip
 def test_last_activity_warns_from_three_days(days, shown, warned):
-    html = patient_cells.last_activity_cell(row(days_inactive=days))
+    last = None if days is None else TODAY - datetime.timedelta(days=days)
+    html = patient_cells.last_activity_cell(row(last_activity_on=last))
 
     assert text(html) == shown
     assert ("text-warning-emphasis" in html) is warned
