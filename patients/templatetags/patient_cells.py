@@ -1,24 +1,27 @@
 """A patient's figures in HTML, shared by the dashboard's rows and the patient's story:
 ``{% load patient_cells %}``.
 
-Each tag writes its HTML with ``format_html`` (every value escaped). They were template
-snippets; the dashboard renders 50 rows of eight cells, and the template engine spent most
-of the page's time resolving their variables and tags: 40 ms for 50 rows, against about
-5 ms written here (bench/README.md, "Pages at clinic scale"). The wording is the same,
-marked for translation here.
+Each tag writes its HTML with ``_html``, Django's ``format_html`` without its per-call
+overhead (every value escaped the same way). They were template snippets; the dashboard
+renders 50 rows of eight cells, and the template engine spent most of the page's time
+resolving their variables and tags: 40 ms for 50 rows, against about 5 ms written here
+(bench/README.md, "Pages at clinic scale"). What a row repeats is worked out once: the
+links by URL name (``_link``), dates and decimals by value and language (``_date``,
+``_decimal``). The wording is the same, marked for translation here.
 """
 
 from __future__ import annotations
 
+import datetime
 import functools
+import html
 from types import SimpleNamespace
 
 from django import template
 from django.template.defaultfilters import floatformat
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
 
@@ -74,10 +77,67 @@ SEVERITY_BADGE = {
 MUTED = '<span class="text-body-secondary{}">{}</span>'
 
 
+def _escaped(value: object) -> str:
+    """``value`` as HTML: Django's ``conditional_escape`` (a safe string or an object with
+    ``__html__`` as it is, anything else escaped), without its lazy-string wrapper."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
+
+
+def _html(template: str, *values: object) -> SafeString:
+    """``_html(template, *values)``: the template is trusted, each value escaped."""
+    return SafeString(template.format(*map(_escaped, values)))
+
+
+def _html_join(template: str, rows: list[tuple]) -> SafeString:
+    """``format_html_join("", template, rows)``."""
+    return SafeString("".join(_html(template, *row) for row in rows))
+
+
+PK_SLOT = 2_147_483_647  # a primary key no row has: its place in a link is filled per row
+
+
+@functools.lru_cache(maxsize=64)
+def _link_parts(name: str, prefix: str, urlconf: str | None) -> tuple[str, str] | None:
+    path = reverse(name, urlconf=urlconf, kwargs={"pk": PK_SLOT})
+    before, slot, after = path.partition(str(PK_SLOT))
+    return (before, after) if slot and str(PK_SLOT) not in after else None
+
+
+def _link(name: str, pk: int) -> str:
+    """``reverse(name, kwargs={"pk": pk})``, resolved once per URL name (and script
+    prefix): a page of 50 rows links each patient and program."""
+    parts = _link_parts(name, get_script_prefix(), get_urlconf())
+    if parts is None:  # the pattern does not hold the key plainly
+        return reverse(name, kwargs={"pk": pk})
+    return f"{parts[0]}{int(pk)}{parts[1]}"
+
+
+@functools.lru_cache(maxsize=1024)
+def _date_in(value: datetime.date, format_name: str, language: str | None) -> str:
+    return date_format(value, format_name)
+
+
+def _date(value: datetime.date, format_name: str = "DATE_FORMAT") -> str:
+    """``date_format(value, format_name)`` in the active language, once per value."""
+    return _date_in(value, format_name, translation.get_language())
+
+
+@functools.lru_cache(maxsize=1024)
+def _decimal_in(value: float, language: str | None) -> str:
+    return floatformat(value, 1)
+
+
+def _decimal(value: float) -> str:
+    """``floatformat(value, 1)`` in the active language, once per value."""
+    return _decimal_in(value, translation.get_language())
+
+
 @register.simple_tag
 def status_badge(assignment: Assignment) -> SafeString:
     """The program's status as a coloured badge: active, paused or ended."""
-    return format_html(
+    return _html(
         '<span class="badge {}">{}</span>',
         STATUS_BADGE.get(assignment.status, "text-bg-secondary"),
         _words().status.get(assignment.status, assignment.status),
@@ -90,7 +150,7 @@ def adherence_cell(row: DashboardRow, long: bool = False) -> SafeString:
     yesterday says so, with the sessions done. ``long`` for the story's wording."""
     if row.days_so_far is not None:
         done = row.sessions_so_far
-        return format_html(
+        return _html(
             '<span data-testid="days-so-far">{}</span> <span class="small">({})</span>',
             _words().started_today if row.days_so_far == 0 else _words().one_day_so_far,
             ngettext("%(done)s session done", "%(done)s sessions done", done) % {"done": done},
@@ -99,20 +159,20 @@ def adherence_cell(row: DashboardRow, long: bool = False) -> SafeString:
     if percent is not None:
         sessions = {"logged": row.sessions_logged, "prescribed": row.sessions_prescribed}
         if long:
-            return format_html(
+            return _html(
                 '<span class="fs-5">{}%</span> <span class="small">({})</span>',
                 percent,
                 _words().of_sessions % sessions,
             )
-        return format_html(
+        return _html(
             '{}% <span class="small text-body-secondary">({})</span>',
             percent,
             _words().of % sessions,
         )
     if row.starts_later:
-        day = date_format(row.program.starts_on, "DATE_FORMAT")
-        return format_html(MUTED, "", _words().starts % {"day": day})
-    return format_html(MUTED, "", _words().nothing_prescribed)
+        day = _date(row.program.starts_on)
+        return _html(MUTED, "", _words().starts % {"day": day})
+    return _html(MUTED, "", _words().nothing_prescribed)
 
 
 @register.simple_tag
@@ -121,32 +181,30 @@ def pain_change_cell(change: PainChange | None, baseline: float | None) -> SafeS
     important (docs/clinical.md)."""
     if change is None:
         if baseline is not None:
-            text = _words().baseline_no_pain % {"baseline": floatformat(baseline, 1)}
+            text = _words().baseline_no_pain % {"baseline": _decimal(baseline)}
         else:
             text = _words().no_baseline
-        return format_html(MUTED, " small", text)
+        return _html(MUTED, " small", text)
     worse, better = change.important and change.worsening, change.important and not change.worsening
     points = change.points
     figure = _signed(points, f"{points:.1f}")
     if change.percent is not None:
         figure += f" ({_signed(change.percent, f'{change.percent:d}')}%)"
-    return format_html(
+    return _html(
         '<span class="pain-change text-nowrap{}" data-testid="pain-change"{}>{}{}</span>\n{}\n'
         '<div class="small text-body-secondary">{}</div>',
         " text-danger fw-semibold" if worse else " text-success fw-semibold" if better else "",
-        format_html(' data-important="{}"', "worse" if worse else "better")
-        if change.important
-        else "",
-        format_html('<span aria-hidden="true">{}</span> ', "▲" if worse else "▼")
+        _html(' data-important="{}"', "worse" if worse else "better") if change.important else "",
+        _html('<span aria-hidden="true">{}</span> ', "▲" if worse else "▼")
         if change.important
         else "",
         figure,
-        format_html('<span class="badge text-bg-danger">{}</span>', _words().worse)
+        _html('<span class="badge text-bg-danger">{}</span>', _words().worse)
         if worse
-        else format_html('<span class="badge text-bg-success">{}</span>', _words().better)
+        else _html('<span class="badge text-bg-success">{}</span>', _words().better)
         if better
         else "",
-        _words().baseline % {"baseline": floatformat(change.baseline, 1)},
+        _words().baseline % {"baseline": _decimal(change.baseline)},
     )
 
 
@@ -161,14 +219,14 @@ def last_activity_cell(row: DashboardRow) -> SafeString:
     """Days since the patient's last exercise or pain log."""
     days = row.days_inactive
     if days is None:
-        return format_html('<span class="text-warning-emphasis">{}</span>', _words().nothing_logged)
+        return _html('<span class="text-warning-emphasis">{}</span>', _words().nothing_logged)
     if days <= 0:
         text = _words().today
     elif days == 1:
         text = _words().yesterday
     else:
         text = ngettext("%(days)s day ago", "%(days)s days ago", days) % {"days": days}
-    return format_html(
+    return _html(
         '<span class="{}">{}</span>',
         "text-warning-emphasis fw-semibold" if row.inactive else "",
         text,
@@ -179,15 +237,15 @@ def last_activity_cell(row: DashboardRow) -> SafeString:
 def alert_summary_cell(row: DashboardRow) -> SafeString:
     """A patient's open alerts: how many, the highest severity, which kinds."""
     if not row.open_alerts:
-        return format_html(MUTED, " small", _words().none)
+        return _html(MUTED, " small", _words().none)
     count = row.open_alerts
-    return format_html(
+    return _html(
         '<span class="badge {}" data-testid="alert-severity">{}</span>\n'
         '<span class="small">{}</span>\n<ul class="list-unstyled small mb-0">{}</ul>',
         SEVERITY_BADGE.get(row.top_severity, "text-bg-info"),
         _words().severity.get(row.top_severity, row.top_severity_label),
         ngettext("%(count)s open alert", "%(count)s open alerts", count) % {"count": count},
-        format_html_join("", '<li data-kind="{}">{}</li>', row.alert_kinds),
+        _html_join('<li data-kind="{}">{}</li>', row.alert_kinds),
     )
 
 
@@ -196,59 +254,57 @@ def dashboard_row(row: DashboardRow) -> SafeString:
     """One patient's line on the dashboard: name, program, adherence, last pain, the 7-day
     average, the change against baseline, last activity and open alerts."""
     patient = row.patient
-    return format_html(
+    return _html(
         '<tr data-patient="{}"{}>\n<th scope="row" class="fw-normal text-nowrap">'
         '<a href="{}">{}</a></th>\n{}\n<td>{}</td>\n<td>{}</td>\n<td>{}</td>\n'
         "<td>{}</td>\n<td>{}</td>\n<td>{}</td>\n</tr>\n",
         patient.pk,
-        format_html(' class="{}"', "table-danger") if row.urgent else "",
-        patient.get_absolute_url(),
+        _html(' class="{}"', "table-danger") if row.urgent else "",
+        _link("patients:patient_detail", patient.pk),
         patient.name,
         _program_cell(row),
         adherence_cell(row),
         _last_pain_cell(row),
-        floatformat(row.pain_average, 1) if row.pain_average is not None else _NONE,
+        _decimal(row.pain_average) if row.pain_average is not None else _NONE,
         pain_change_cell(row.change, row.baseline),
         last_activity_cell(row),
         alert_summary_cell(row),
     )
 
 
-_NONE = format_html(MUTED, "", "–")
+_NONE = _html(MUTED, "", "–")
 
 
 def _program_cell(row: DashboardRow) -> SafeString:
     assignment = row.program
     if assignment is None:
-        return format_html('<td class="text-body-secondary">{}</td>', _words().no_program)
+        return _html('<td class="text-body-secondary">{}</td>', _words().no_program)
     others = row.other_programs
-    return format_html(
+    return _html(
         '<td>\n<a href="{}">{}</a>\n{}\n{}\n<div class="small text-body-secondary">{} – {}</div>\n'
         "</td>",
-        assignment.get_absolute_url(),
+        _link("patients:assignment_detail", assignment.pk),
         assignment.title,
         status_badge(assignment),
-        format_html(
+        _html(
             '<span class="text-body-secondary small">{}</span>',
             ngettext("+ %(others)s more", "+ %(others)s more", others) % {"others": others},
         )
         if others
         else "",
-        date_format(assignment.starts_on, "DATE_FORMAT"),
-        date_format(assignment.ends_on, "DATE_FORMAT")
-        if assignment.ends_on
-        else _words().open_ended,
+        _date(assignment.starts_on),
+        _date(assignment.ends_on) if assignment.ends_on else _words().open_ended,
     )
 
 
 def _last_pain_cell(row: DashboardRow) -> SafeString:
     if row.last_pain_score is None:
         return _NONE
-    return format_html(
+    return _html(
         '<strong>{}</strong>/10 <span class="small text-body-secondary">{}</span>{}',
         row.last_pain_score,
-        date_format(timezone.localtime(row.last_pain_at), "MONTH_DAY_FORMAT"),
-        format_html(
+        _date(timezone.localtime(row.last_pain_at).date(), "MONTH_DAY_FORMAT"),
+        _html(
             '<span class="d-block small" data-testid="last-pain-where">{}</span>',
             row.last_pain_where,
         )
@@ -264,34 +320,34 @@ def suggestion_item(context, suggestion: Suggestion, back: str, show_patient: bo
     for a lower dosage, the link to the exercise's form."""
     item = suggestion.item
     if suggestion.change == "dosage":
-        action = format_html(
+        action = _html(
             '<a class="btn btn-sm btn-outline-primary" href="{}">{}</a>',
-            reverse("patients:assignment_item_edit", args=[item.pk]),
+            _link("patients:assignment_item_edit", item.pk),
             suggestion.action,
         )
     else:
-        action = format_html(
+        action = _html(
             '<form method="post" action="{}">\n'
             '<input type="hidden" name="csrfmiddlewaretoken" value="{}">\n'
             '<input type="hidden" name="back" value="{}">\n'
             '<button type="submit" name="change" value="{}" class="btn btn-sm btn-primary">'
             "{}</button>\n</form>",
-            reverse("patients:assignment_item_change", args=[item.pk]),
+            _link("patients:assignment_item_change", item.pk),
             context.get("csrf_token", ""),
             back,
             suggestion.change,
             suggestion.action,
         )
     whose = (
-        format_html(
+        _html(
             '<a href="{}">{}</a>: ',
-            reverse("patients:patient_detail", args=[item.assignment.patient_id]),
+            _link("patients:patient_detail", item.assignment.patient_id),
             item.assignment.patient.name,
         )
         if show_patient
         else ""
     )
-    return format_html(
+    return _html(
         '<li class="card mb-2" data-testid="suggestion">\n'
         '<div class="card-body d-flex flex-wrap align-items-center gap-2">\n'
         '<p class="mb-0 me-auto">\n{}\n{}\n</p>\n{}\n</div>\n</li>\n',

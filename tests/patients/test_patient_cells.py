@@ -5,7 +5,12 @@ activity, open alerts."""
 import datetime
 
 import pytest
-from django.utils.html import strip_tags
+from django.template.defaultfilters import floatformat
+from django.urls import get_script_prefix, reverse, set_script_prefix
+from django.utils.formats import date_format
+from django.utils.html import format_html, strip_tags
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy
 
 from patients.clinical import pain_change
 from patients.models import Alert, Assignment
@@ -111,3 +116,51 @@ def test_open_alerts_show_the_highest_severity_and_each_kind():
     assert text(html) == "Urgent 3 open alerts Red flagPain rising"  # one item each
     assert html.count("<li") == 2
     assert text(patient_cells.alert_summary_cell(row())) == "none"
+
+
+# --- What the cells work out once (links, dates, decimals, escaping) ----------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        '<script>alert("x")</script>',
+        "O'Brien & Sons",
+        SafeString("<b>kept</b>"),
+        gettext_lazy("today"),
+        42,
+        None,
+    ],
+)
+def test_escaping_is_django_s(value):
+    """A name or a message a clinician typed is escaped exactly as format_html does."""
+    assert patient_cells._html("<p>{}</p>", value) == format_html("<p>{}</p>", value)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["patients:patient_detail", "patients:assignment_detail", "patients:assignment_item_edit"],
+)
+def test_links_are_the_urls_of_each_row(name):
+    for pk in (1, 7, 12345):
+        assert patient_cells._link(name, pk) == reverse(name, kwargs={"pk": pk})
+
+
+def test_links_follow_the_script_prefix():
+    """Served under a sub-path, the links keep it (the resolved link is kept per prefix)."""
+    patient_cells._link("patients:patient_detail", 3)  # resolved without the prefix first
+    previous = get_script_prefix()
+    set_script_prefix("/trigger/")
+    try:
+        assert patient_cells._link("patients:patient_detail", 3) == "/trigger/clinic/patients/3/"
+    finally:
+        set_script_prefix(previous)
+    assert patient_cells._link("patients:patient_detail", 3) == "/clinic/patients/3/"
+
+
+def test_dates_and_decimals_are_django_s():
+    day = datetime.date(2025, 3, 5)
+    assert patient_cells._date(day) == date_format(day, "DATE_FORMAT")
+    assert patient_cells._date(day, "MONTH_DAY_FORMAT") == date_format(day, "MONTH_DAY_FORMAT")
+    for value in (2.25, 2.35, 4.0, 1 / 3, 10):
+        assert patient_cells._decimal(value) == floatformat(value, 1)
