@@ -4,16 +4,24 @@ from django.http import Http404
 
 from users.models import User
 
+from .compiled import instances_for_ids
 from .models import Alert, Assignment, AssignmentItem, ExerciseLog, PainLog, Patient
 
 
 def own_patient_record(user) -> Patient | None:
     """The signed-in patient's own record, or None for an account without one (a patient
     user whose record was never made, or an erased one). The one lookup of "me"."""
-    try:
-        return user.patient_record
-    except Patient.DoesNotExist:
-        return None
+    related = Patient.user.field.remote_field  # user.patient_record
+    if related.is_cached(user):
+        return related.get_cached_value(user)
+    records = instances_for_ids(
+        "own patient record", [user.pk], lambda ids: Patient.objects.filter(user_id__in=ids)
+    )
+    patient = records[0] if records else None
+    related.set_cached_value(user, patient)
+    if patient is not None:
+        Patient.user.field.set_cached_value(patient, user)
+    return patient
 
 
 def get_own_patient_record(user) -> Patient:

@@ -16,12 +16,13 @@ from functools import cached_property
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from programs import weekdays
 
+from ..compiled import attach_children, instances_for_ids
 from ..models import Assignment, AssignmentItem, ExerciseLog, PainLog, Patient
 from .attention import attention_refresh
 
@@ -175,25 +176,46 @@ class Today:
 
 def exercise_today(*, patient: Patient, day: datetime.date) -> Today:
     """``exercise_day_plan`` and ``week_adherence`` of ``day`` together, in three queries
-    instead of their five: the assignments current on some day of the week so far (with
-    their items), then every log of the week the two need (the week's done sessions and
-    the day's records) with what the due rule reads of their items."""
+    instead of their five: the assignments current on some day of the week so far, their
+    items, then every log of the week the two need (the week's done sessions and the day's
+    records) with what the due rule reads of their items. The patient's page reads them at
+    every visit: their SQL is compiled once per day (``patients.compiled``)."""
     days = _week_so_far(day)
     monday = days[0]
+
     # Current on some day from Monday to ``day`` (``current_on``, over the window): the
     # assignments whose items the week prescribes; those current on ``day`` are the plan.
-    assignments = list(
-        patient.assignments.filter(status=Assignment.Status.ACTIVE, starts_on__lte=day)
-        .exclude(ends_on__lt=monday)
-        .order_by("starts_on", "id")
-        .prefetch_related(_items_prefetch())
+    def week_assignments(ids: list[int]) -> QuerySet[Assignment]:
+        return (
+            Assignment.objects.filter(
+                patient_id__in=ids, status=Assignment.Status.ACTIVE, starts_on__lte=day
+            )
+            .exclude(ends_on__lt=monday)
+            .order_by("starts_on", "id")
+        )
+
+    def their_items(ids: list[int]) -> QuerySet[AssignmentItem]:
+        return _items_prefetch().queryset.filter(assignment_id__in=ids)
+
+    def week_logs(ids: list[int]) -> QuerySet[ExerciseLog]:
+        return (
+            ExerciseLog.objects.filter(patient_id__in=ids, performed_on__range=(monday, day))
+            .filter(Q(status=ExerciseLog.Status.DONE) | Q(performed_on=day))
+            .annotate(
+                **{a: F(f"item__{f}") for a, f in zip(_RULE_ALIASES, _RULE_FIELDS, strict=True)}
+            )
+            .order_by()
+        )
+
+    assignments = instances_for_ids(("week assignments", day), [patient.pk], week_assignments)
+    for assignment in assignments:
+        assignment.patient = patient
+    attach_children(
+        assignments,
+        "items",
+        instances_for_ids("items shown", [a.pk for a in assignments], their_items),
     )
-    logs = list(
-        ExerciseLog.objects.filter(patient=patient, performed_on__range=(monday, day))
-        .filter(Q(status=ExerciseLog.Status.DONE) | Q(performed_on=day))
-        .annotate(**{a: F(f"item__{f}") for a, f in zip(_RULE_ALIASES, _RULE_FIELDS, strict=True)})
-        .order_by()
-    )
+    logs = instances_for_ids(("week logs", day), [patient.pk], week_logs)
     plan = _day_plan(
         patient=patient,
         day=day,

@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from trigger.models import Instrument, InstrumentItem
 
+from ..compiled import instances_for_ids, rows_for_ids
 from ..models import (
     Assignment,
     OutcomeAnswer,
@@ -126,13 +127,25 @@ def outcomes_due(*, patient: Patient, today: datetime.date | None = None) -> lis
     plan, the open occasion (the latest on or before today, until the next) of each of its
     instruments not yet answered. Two queries whatever the number of plans (one when no
     occasion is open): the plans' instruments, each with its plan and assignment, then
-    the answers."""
+    the answers. The patient's page asks at every visit: their SQL is compiled once
+    (``patients.compiled``)."""
     today = today or patient.local_today()
-    links = (
-        OutcomePlan.instruments.through.objects.filter(outcomeplan__assignment__patient=patient)
-        .select_related("outcomeplan__assignment", "instrument")
-        .order_by("outcomeplan_id", "instrument_id")
-    )
+
+    def plan_links(ids: list[int]) -> QuerySet:
+        return (
+            OutcomePlan.instruments.through.objects.filter(
+                outcomeplan__assignment__patient_id__in=ids
+            )
+            .select_related("outcomeplan__assignment", "instrument")
+            .order_by("outcomeplan_id", "instrument_id")
+        )
+
+    def answers(ids: list[int]) -> QuerySet:
+        return OutcomeResponse.objects.filter(assignment_id__in=ids).values_list(
+            "assignment_id", "instrument_id", "due_on"
+        )
+
+    links = instances_for_ids("outcome plan links", [patient.pk], plan_links)
     open_occasions = []
     plans: dict[int, tuple[Assignment, datetime.date | None]] = {}
     for link in links:
@@ -148,9 +161,7 @@ def outcomes_due(*, patient: Patient, today: datetime.date | None = None) -> lis
     if not open_occasions:
         return []
     answered = set(
-        OutcomeResponse.objects.filter(
-            assignment__in={a for a, _i, _d in open_occasions}
-        ).values_list("assignment_id", "instrument_id", "due_on")
+        rows_for_ids("outcome answers", sorted({a.pk for a, _i, _d in open_occasions}), answers)
     )
     return [
         DueQuestionnaire(assignment=a, instrument=i, due_on=d)

@@ -16,12 +16,13 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, FilteredRelation, Q
+from django.db.models import Count, FilteredRelation, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from programs.services import library_item_copy
 from trigger.models import ModuleItem
 
+from ..compiled import instances_for_ids
 from ..models import Assignment, AssignmentItem, ExerciseLog
 from .alerts import TOO_HARD_TIMES, TOO_HARD_WINDOW_DAYS
 
@@ -95,32 +96,38 @@ def progression_suggestions(
     # The window's reports joined through the (item, day, session) index: each item's logs
     # of the last 14 days only (a plain join counted with a filter read every log of every
     # item, ~1 s at 90 days of logs for 50 patients, bench/README.md).
-    recent = FilteredRelation("logs", condition=Q(logs__performed_on__range=(since, today)))
-    items = (
-        AssignmentItem.objects.filter(
-            assignment__patient_id__in=patient_ids, replaced_on__isnull=True
+    def reported(ids: list[int]) -> QuerySet[AssignmentItem]:
+        recent = FilteredRelation("logs", condition=Q(logs__performed_on__range=(since, today)))
+        return (
+            AssignmentItem.objects.filter(assignment__patient_id__in=ids, replaced_on__isnull=True)
+            .exclude(assignment__status=Assignment.Status.ENDED)
+            .annotate(
+                recent=recent,
+                too_easy=Count(
+                    "recent", filter=Q(recent__difficulty=ExerciseLog.Difficulty.TOO_EASY)
+                ),
+                too_hard=Count(
+                    "recent", filter=Q(recent__difficulty=ExerciseLog.Difficulty.TOO_HARD)
+                ),
+            )
+            # Only items with something to suggest: "too hard" always has (an easier variant
+            # or a lower dosage), "too easy" only when the library has a harder variant.
+            .filter(
+                Q(too_hard__gte=REPORT_TIMES)
+                | Q(too_easy__gte=REPORT_TIMES, library_item__harder_variant__isnull=False)
+            )
+            .select_related(
+                "assignment__patient__user",
+                "library_item__harder_variant",
+                "library_item__easier_variant",
+            )
+            # Only what a suggestion shows and acts on: the long texts stay in the database.
+            .only(*SUGGESTION_FIELDS)
+            .order_by("assignment_id", "order", "id")
         )
-        .exclude(assignment__status=Assignment.Status.ENDED)
-        .annotate(
-            recent=recent,
-            too_easy=Count("recent", filter=Q(recent__difficulty=ExerciseLog.Difficulty.TOO_EASY)),
-            too_hard=Count("recent", filter=Q(recent__difficulty=ExerciseLog.Difficulty.TOO_HARD)),
-        )
-        # Only items with something to suggest: "too hard" always has (an easier variant
-        # or a lower dosage), "too easy" only when the library has a harder variant.
-        .filter(
-            Q(too_hard__gte=REPORT_TIMES)
-            | Q(too_easy__gte=REPORT_TIMES, library_item__harder_variant__isnull=False)
-        )
-        .select_related(
-            "assignment__patient__user",
-            "library_item__harder_variant",
-            "library_item__easier_variant",
-        )
-        # Only what a suggestion shows and acts on: the rows' long texts stay in the database.
-        .only(*SUGGESTION_FIELDS)
-        .order_by("assignment_id", "order", "id")
-    )
+
+    # Compiled once per day (``patients.compiled``): the dashboard asks at every visit.
+    items = instances_for_ids(("progression suggestions", today), patient_ids, reported)
     suggestions: dict[int, list[Suggestion]] = {}
     for item in items:
         library_item = item.library_item

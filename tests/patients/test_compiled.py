@@ -6,12 +6,12 @@ import datetime
 
 import pytest
 import time_machine
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from patients import compiled
 from patients.clinical import pain_average_since
-from patients.models import PainLog, Patient
+from patients.models import Assignment, AssignmentItem, PainLog, Patient
 from patients.services import dashboard
 from tests.factories import AssignmentFactory, PatientFactory
 from tests.patients.dated import NOW, ExerciseLogFactory, ItemFactory, PainLogFactory, days_ago
@@ -65,7 +65,9 @@ def test_other_ids_of_the_same_number_get_their_own_rows(patients):
     assert rows[0][2] == PainLog.objects.get(patient=patients[2]).recorded_for
 
 
-def test_a_query_that_repeats_the_ids_is_run_as_built(patients):
+def test_a_query_that_names_the_ids_twice_gets_them_bound_twice(
+    patients, django_assert_num_queries
+):
     def twice(ids: list[int]):
         return (
             Patient.objects.filter(Q(pk__in=ids) | Q(user_id__in=ids))
@@ -73,11 +75,34 @@ def test_a_query_that_repeats_the_ids_is_run_as_built(patients):
             .values_list("pk", flat=False)
         )
 
+    key = ("test", "twice")
     ids = [patients[0].pk, patients[1].pk]
-    assert compiled.rows_for_ids(("test", "twice"), ids, twice) == list(twice(ids))
-    assert compiled.rows_for_ids(("test", "twice"), [patients[2].pk, 0], twice) == list(
-        twice([patients[2].pk, 0])
-    )
+    assert compiled.rows_for_ids(key, ids, twice) == list(twice(ids))
+    # The user ids of the first patients, which are other rows' primary keys.
+    other = [patients[2].pk, patients[0].user_id]
+    with django_assert_num_queries(1):
+        rows = compiled.rows_for_ids(key, other, twice)
+    assert rows == list(twice(other))
+
+
+def test_a_placeholder_changed_on_its_way_is_never_bound(patients):
+    """An id that reaches the SQL as text cannot be found again among the parameters: the
+    query is run as built each time, never with the first call's ids left in it."""
+
+    def as_text(ids: list[int]):
+        return (
+            Patient.objects.filter(pk__in=ids, user__username__in=[str(pk) for pk in ids])
+            .order_by("pk")
+            .values_list("pk", flat=False)
+        )
+
+    key = ("test", "as text")
+    assert compiled.rows_for_ids(key, [patients[0].pk, 1], as_text) == []
+    patients[1].user.username = str(patients[1].pk)
+    patients[1].user.save()
+    assert compiled.rows_for_ids(key, [patients[1].pk, patients[1].pk], as_text) == [
+        (patients[1].pk,)
+    ]
 
 
 def test_the_dashboard_figures_follow_the_day_and_the_time_zone(patients):
@@ -139,3 +164,76 @@ def test_adherence_follows_its_window_of_days(patients):
     later = [days_ago(2), days_ago(1), days_ago(0)]
     assert adherence(patient=patient, days=window)[0] == logged(window) == 1
     assert adherence(patient=patient, days=later)[0] == logged(later) == 3
+
+
+# --- Model instances (instances_for_ids, attach_children) ----------------------------------
+
+
+def programs_with_patient(ids: list[int]):
+    return (
+        Assignment.objects.filter(patient_id__in=ids)
+        .select_related("patient__user")
+        .annotate(item_count=Count("items"))
+        .order_by("-patient_id")
+    )
+
+
+def same(instances, expected) -> None:
+    assert [type(instance) for instance in instances] == [type(one) for one in expected]
+    assert [instance.__dict__.keys() - {"_state"} for instance in instances] == [
+        one.__dict__.keys() - {"_state"} for one in expected
+    ]
+    for instance, one in zip(instances, expected, strict=True):
+        for name in one.__dict__.keys() - {"_state"}:
+            assert getattr(instance, name) == getattr(one, name), name
+        assert not instance._state.adding  # saved rows: a save() is an UPDATE
+
+
+def test_instances_are_those_the_orm_gives_for_other_ids(patients, django_assert_num_queries):
+    first, second, third = (patient.pk for patient in patients)
+    key = ("test", "programs")
+    same(
+        compiled.instances_for_ids(key, [first, second], programs_with_patient),
+        list(programs_with_patient([first, second])),
+    )
+    # Compiled once: other ids of the same number bind into the same SQL, one query, and
+    # what select_related and the annotation give comes with it.
+    with django_assert_num_queries(1):
+        programs = compiled.instances_for_ids(key, [third, first], programs_with_patient)
+        assert [program.patient.user.last_name for program in programs] == [
+            patients[2].user.last_name,
+            patients[0].user.last_name,
+        ]
+        assert [program.item_count for program in programs] == [1, 1]
+    same(programs, list(programs_with_patient([third, first])))
+    program = programs[0]
+    program.title = "Renamed"
+    program.save(update_fields=["title"])
+    assert Assignment.objects.get(pk=program.pk).title == "Renamed"
+
+
+def test_deferred_fields_stay_deferred(patients):
+    def names(ids):
+        return Patient.objects.filter(pk__in=ids).only("pk", "time_zone").order_by("pk")
+
+    [patient] = compiled.instances_for_ids(("test", "only"), [patients[1].pk], names)
+    assert patient.get_deferred_fields() == names([patients[1].pk])[0].get_deferred_fields()
+    assert patient.clinician_id == patients[1].clinician_id  # read when asked, as Django does
+
+
+def test_children_are_attached_as_prefetch_would(patients, django_assert_num_queries):
+    programs = list(Assignment.objects.filter(patient__in=patients).order_by("pk"))
+    expected = [list(program.items.order_by("pk")) for program in programs]
+    items = compiled.instances_for_ids(
+        ("test", "items"),
+        [program.pk for program in programs],
+        lambda ids: AssignmentItem.objects.filter(assignment_id__in=ids).order_by("pk"),
+    )
+    compiled.attach_children(programs, "items", items)
+    ItemFactory(assignment=programs[0])  # added since: not in what was read
+    with django_assert_num_queries(0):
+        assert [list(program.items.all()) for program in programs] == expected
+        # Each item's program is the one it hangs from, as prefetch_related leaves it.
+        assert all(
+            item.assignment is program for program in programs for item in program.items.all()
+        )
