@@ -510,3 +510,40 @@ def test_clinicians_and_patients_never_reach_it(client, request, persona, audite
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_a_list_s_entries_are_the_same_however_they_are_written(theirs, mine):
+    """On PostgreSQL the dashboard's entries go in as one JSON document; Django's bulk
+    insert (the other databases) writes the very same entries."""
+    from patients import audit
+
+    shared = {
+        "content_type_id": ContentType.objects.get_for_model(theirs.patient).pk,
+        "action": LogEntry.Action.ACCESS,
+        "actor_id": theirs.clinician.pk,
+        "actor_email": theirs.clinician.email,
+        "remote_addr": ADDRESS,
+        "timestamp": timezone.now(),
+        "changes_text": "",
+    }
+    own = [
+        {
+            "object_pk": str(patient.pk),
+            "object_id": patient.pk,
+            "object_repr": '<b>"Name"</b> & ünïcode',
+            "additional_data": {"patient_id": patient.pk, "access": "list", "page": "p"},
+        }
+        for patient in (theirs.patient, mine.patient)
+    ]
+
+    def written(cid: str) -> list[dict]:
+        entries = LogEntry.objects.filter(cid=cid).order_by("object_id").values()
+        return [{k: v for k, v in entry.items() if k not in ("id", "cid")} for entry in entries]
+
+    audit._insert_with_orm({**shared, "cid": "by-orm"}, own)
+    by_orm = written("by-orm")
+    assert [entry["object_id"] for entry in by_orm] == sorted(p["object_id"] for p in own)
+    assert by_orm[0]["object_repr"] == '<b>"Name"</b> & ünïcode'
+    if connection.vendor == "postgresql":
+        audit._insert_from_json(connection, {**shared, "cid": "by-json"}, own)
+        assert written("by-json") == by_orm
