@@ -33,10 +33,19 @@ def get_own_patient_record(user) -> Patient:
 
 
 def get_patient_for_clinician(user, pk: int) -> Patient:
-    try:
-        return Patient.objects.for_clinician(user).select_related("user").get(pk=pk)
-    except Patient.DoesNotExist:
-        raise Http404 from None
+    """The clinician's own patient ``pk``, with their user, or a 404. Every clinic page
+    of one patient starts here: its SQL is compiled once (``patients.compiled``)."""
+
+    def own_patient(ids: list[int]):
+        clinician_id, patient_id = ids
+        return Patient.objects.filter(
+            clinician_id__in=[clinician_id], pk__in=[patient_id]
+        ).select_related("user")
+
+    found = instances_for_ids("patient for clinician", [user.pk, int(pk)], own_patient)
+    if not found:
+        raise Http404
+    return found[0]
 
 
 def get_assignment_for_clinician(user, pk: int) -> Assignment:

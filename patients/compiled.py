@@ -45,6 +45,7 @@ from django.db.models.sql.compiler import SQLCompiler
 PLACEHOLDER_BASE = -(2**62)
 PLACEHOLDER_MARK = str(PLACEHOLDER_BASE)[:12]  # what any placeholder shows, in any form
 LIMIT = 32
+ID_RANGE = (-(2**63), 2**63 - 1)
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,13 @@ def _compiled_for(
     return compiled_by_key[cache_key]
 
 
+def _bindable(ids: list[int]) -> bool:
+    """Ids a database column can hold. Another (an id from an address, too large for any
+    column) is the id of no row: the queries here filter by their ids, so they find
+    nothing, where binding it would fail (SQLite) or be compared as a decimal."""
+    return all(type(pk) is int and ID_RANGE[0] <= pk <= ID_RANGE[1] for pk in ids)
+
+
 def _fetch(compiled: _Compiled, ids: list[int], using: str) -> list[list]:
     params = list(compiled.params)
     for position, index in compiled.slots:
@@ -105,8 +113,9 @@ def rows_for_ids(
 ) -> list[tuple]:
     """The rows of ``build(ids)``, a ``values_list()`` queryset filtered by ``ids``, as
     tuples. ``key`` names everything the SQL depends on besides the ids (the day, the
-    time zone...): two calls with the same key and as many ids must build the same SQL."""
-    if not ids:
+    time zone...): two calls with the same key and as many ids must build the same SQL.
+    An id no column can hold finds nothing (``_bindable``)."""
+    if not ids or not _bindable(ids):
         return []
     compiled = _compiled_for(key, ids, build, using)
     if compiled is None:
@@ -123,9 +132,9 @@ def instances_for_ids(
     using: str = "default",
 ) -> list[Model]:
     """The model instances of ``build(ids)``, a queryset filtered by ``ids`` (with
-    ``select_related`` and annotations if it likes), in its order. ``key`` as for
-    ``rows_for_ids``."""
-    if not ids:
+    ``select_related`` and annotations if it likes), in its order. ``key`` and ``ids`` as
+    for ``rows_for_ids``."""
+    if not ids or not _bindable(ids):
         return []
     compiled = _compiled_for(key, ids, build, using)
     if compiled is None:

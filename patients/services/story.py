@@ -13,7 +13,6 @@ from django.db.models import (
     Count,
     IntegerField,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -36,7 +35,7 @@ from ..clinical import (
     sessions_logged_expression,
     sessions_prescribed_expression,
 )
-from ..compiled import rows_for_ids
+from ..compiled import attach_children, instances_for_ids, rows_for_ids
 from ..models import (
     Alert,
     Assignment,
@@ -45,6 +44,7 @@ from ..models import (
     ExerciseLog,
     PainLog,
     Patient,
+    ReminderSchedule,
 )
 from ..models.logs import pain_place
 from . import logs as log_services
@@ -222,14 +222,19 @@ def _summary_row(
 def _alerts(patient: Patient) -> tuple[list[Alert], list[Alert]]:
     """The patient's open alerts, most severe first then latest, and the latest
     ``ACKNOWLEDGED_ALERTS_SHOWN`` acknowledged ones, latest acknowledged first: one query."""
-    acknowledged = Alert.objects.filter(
-        patient_id=patient.pk, acknowledged_at__isnull=False
-    ).order_by("-acknowledged_at", "-id")[:ACKNOWLEDGED_ALERTS_SHOWN]
-    alerts = list(
-        patient.alerts.filter(
-            Q(acknowledged_at__isnull=True) | Q(pk__in=acknowledged.values("pk"))
+
+    def shown(ids: list[int]) -> QuerySet[Alert]:
+        acknowledged = Alert.objects.filter(
+            patient_id__in=ids, acknowledged_at__isnull=False
+        ).order_by("-acknowledged_at", "-id")[:ACKNOWLEDGED_ALERTS_SHOWN]
+        return Alert.objects.filter(
+            Q(acknowledged_at__isnull=True) | Q(pk__in=acknowledged.values("pk")),
+            patient_id__in=ids,
         ).select_related("acknowledged_by", "pain_log")
-    )
+
+    alerts = instances_for_ids("story alerts", [patient.pk], shown)
+    for alert in alerts:
+        alert.patient = patient
     open_alerts = sorted(
         (alert for alert in alerts if alert.acknowledged_at is None),
         key=lambda alert: (alert.severity, alert.created_at, alert.pk),
@@ -263,14 +268,32 @@ def patient_story(*, patient: Patient, today: datetime.date) -> Story:
     """Everything the patient page shows besides the chart, in a fixed number of queries
     whatever the number of logs, deliveries and alerts. The summary is the dashboard's
     row, built from the programs, alerts and pain logs read here (no second reading)."""
-    assignments = list(
-        _programs_query(today)
-        .filter(patient_id=patient.pk)
-        .prefetch_related(
-            # A copy: the prefetch adds hints to the queryset it is given.
-            Prefetch("items", queryset=_items_with_feedback().all()),
-            "reminder_schedules",
-        )
+    # Compiled once per day (``patients.compiled``): the page is read many times a day.
+    assignments = instances_for_ids(
+        ("story programs", today),
+        [patient.pk],
+        lambda ids: _programs_query(today).filter(patient_id__in=ids),
+    )
+    for assignment in assignments:
+        assignment.patient = patient
+    program_ids = [assignment.pk for assignment in assignments]
+    attach_children(
+        assignments,
+        "items",
+        instances_for_ids(
+            "story items",
+            program_ids,
+            lambda ids: _items_with_feedback().filter(assignment_id__in=ids),
+        ),
+    )
+    attach_children(
+        assignments,
+        "reminder_schedules",
+        instances_for_ids(
+            "story schedules",
+            program_ids,
+            lambda ids: ReminderSchedule.objects.filter(assignment_id__in=ids),
+        ),
     )
     _with_labels(
         (schedule for a in assignments for schedule in a.reminder_schedules.all()),
@@ -296,17 +319,27 @@ def patient_story(*, patient: Patient, today: datetime.date) -> Story:
         ]
     open_alerts, acknowledged_alerts = _alerts(patient)
     _with_labels([*open_alerts, *acknowledged_alerts], "kind", "severity")
-    recent_pain = list(
-        patient.pain_logs.select_related("region").order_by("-recorded_for", "-id")[
-            :RECENT_LOGS_SHOWN
-        ]
+    recent_pain = instances_for_ids(
+        "story pain logs",
+        [patient.pk],
+        lambda ids: (
+            PainLog.objects.filter(patient_id__in=ids)
+            .select_related("region")
+            .order_by("-recorded_for", "-id")[:RECENT_LOGS_SHOWN]
+        ),
     )
     _with_labels(recent_pain, "timing")
-    deliveries = list(
-        patient.deliveries.select_related("schedule__assignment").order_by("-occurrence", "-id")[
-            :DELIVERIES_SHOWN
-        ]
+    deliveries = instances_for_ids(
+        "story deliveries",
+        [patient.pk],
+        lambda ids: (
+            Delivery.objects.filter(patient_id__in=ids)
+            .select_related("schedule__assignment")
+            .order_by("-occurrence", "-id")[:DELIVERIES_SHOWN]
+        ),
     )
+    for row in (*recent_pain, *deliveries):
+        row.patient = patient
     _with_labels(deliveries, "kind", "channel", "status")
     return Story(
         row=_summary_row(
@@ -321,10 +354,14 @@ def patient_story(*, patient: Patient, today: datetime.date) -> Story:
         open_alerts=open_alerts,
         acknowledged_alerts=acknowledged_alerts,
         recent_pain=recent_pain,
-        recent_skips=list(
-            patient.exercise_logs.filter(status=ExerciseLog.Status.SKIPPED)
-            .select_related("item")
-            .order_by("-performed_on", "-logged_at")[:10]
+        recent_skips=instances_for_ids(
+            "story skips",
+            [patient.pk],
+            lambda ids: (
+                ExerciseLog.objects.filter(patient_id__in=ids, status=ExerciseLog.Status.SKIPPED)
+                .select_related("item")
+                .order_by("-performed_on", "-logged_at")[:10]
+            ),
         ),
     )
 

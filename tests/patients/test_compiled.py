@@ -237,3 +237,16 @@ def test_children_are_attached_as_prefetch_would(patients, django_assert_num_que
         assert all(
             item.assignment is program for program in programs for item in program.items.all()
         )
+
+
+def test_an_id_no_column_can_hold_finds_nothing_instead_of_failing(patients, client, clinician):
+    """An address with a huge id is a 404, on SQLite too, where binding it would
+    overflow."""
+    huge = 2**70
+    key = ("test", "huge")
+    assert compiled.rows_for_ids(key, [patients[0].pk], last_pain) == list(
+        last_pain([patients[0].pk])
+    )
+    assert compiled.rows_for_ids(key, [huge], last_pain) == []
+    client.force_login(clinician)
+    assert client.get(f"/clinic/patients/{huge}/").status_code == 404
