@@ -17,7 +17,8 @@ itself), the query is run as built, every time: correct, only slower.
 
 Rows come back through Django's converters, so dates, datetimes and decimals are the
 same Python values as the ORM gives, on SQLite as on PostgreSQL. The compiled form is kept
-per database connection object (one per thread), at most ``LIMIT`` keys each.
+per database connection object (one per thread), at most ``LIMIT`` keys each, the least
+recently used dropped first.
 
 ``instances_for_ids`` does the same for a queryset of model instances (``select_related``
 and annotations included), which is most of a page's reads: building and compiling a
@@ -44,7 +45,7 @@ from django.db.models.sql.compiler import SQLCompiler
 # Ids no row has: primary keys are positive.
 PLACEHOLDER_BASE = -(2**62)
 PLACEHOLDER_MARK = str(PLACEHOLDER_BASE)[:12]  # what any placeholder shows, in any form
-LIMIT = 32
+LIMIT = 128
 ID_RANGE = (-(2**63), 2**63 - 1)
 
 
@@ -81,11 +82,14 @@ def _compiled_for(
 ) -> _Compiled | None:
     compiled_by_key = _by_connection.setdefault(connections[using], {})
     cache_key = (key, len(ids))
-    if cache_key not in compiled_by_key:
-        if len(compiled_by_key) >= LIMIT:
-            compiled_by_key.clear()
-        compiled_by_key[cache_key] = _compile(build, len(ids), using)
-    return compiled_by_key[cache_key]
+    if cache_key in compiled_by_key:
+        # The latest used last: the least recently used goes first when full.
+        compiled_by_key[cache_key] = compiled = compiled_by_key.pop(cache_key)
+        return compiled
+    if len(compiled_by_key) >= LIMIT:
+        del compiled_by_key[next(iter(compiled_by_key))]
+    compiled_by_key[cache_key] = compiled = _compile(build, len(ids), using)
+    return compiled
 
 
 def _bindable(ids: list[int]) -> bool:

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from programs import weekdays
 
-from ..compiled import attach_children, instances_for_ids
+from ..compiled import attach_children, instances_for_ids, rows_for_ids
 from ..models import Assignment, AssignmentItem, ExerciseLog, PainLog, Patient
 from .attention import attention_refresh
 
@@ -544,33 +544,38 @@ def patient_history(
     end_moment = datetime.datetime.combine(
         today + datetime.timedelta(days=1), datetime.time(), tzinfo=zone
     )
-    pain_logs = PainLog.objects.filter(patient=patient, recorded_for__lt=end_moment)
-    exercise_logs = ExerciseLog.objects.filter(
-        patient=patient,
-        status=ExerciseLog.Status.DONE,
-        performed_on__lte=today,
-        item__is_advice=False,
-    )
-    start = today
-    if days is not None:
-        start = today - datetime.timedelta(days=days - 1)
-        pain_logs = pain_logs.filter(
-            recorded_for__gte=datetime.datetime.combine(start, datetime.time(), tzinfo=zone)
-        )
-        exercise_logs = exercise_logs.filter(performed_on__gte=start)
+    start = today if days is None else today - datetime.timedelta(days=days - 1)
+    since = datetime.datetime.combine(start, datetime.time(), tzinfo=zone)
 
+    def pain_logs(ids: list[int]) -> QuerySet:
+        logs = PainLog.objects.filter(patient_id__in=ids, recorded_for__lt=end_moment)
+        if days is not None:
+            logs = logs.filter(recorded_for__gte=since)
+        return logs.order_by("recorded_for", "id").values_list("recorded_for", "score")
+
+    def sessions_by_day(ids: list[int]) -> QuerySet:
+        logs = ExerciseLog.objects.filter(
+            patient_id__in=ids,
+            status=ExerciseLog.Status.DONE,
+            performed_on__lte=today,
+            item__is_advice=False,
+        )
+        if days is not None:
+            logs = logs.filter(performed_on__gte=start)
+        return (
+            logs.order_by()
+            .values("performed_on")
+            .annotate(n=Count("id"))
+            .values_list("performed_on", "n")
+        )
+
+    # Compiled once per day, period and zone (``patients.compiled``).
+    key = (today, days, str(zone))
     pain = [
         (recorded_for.astimezone(zone), score)
-        for recorded_for, score in pain_logs.order_by("recorded_for", "id").values_list(
-            "recorded_for", "score"
-        )
+        for recorded_for, score in rows_for_ids(("history pain", *key), [patient.pk], pain_logs)
     ]
-    sessions = dict(
-        exercise_logs.order_by()
-        .values("performed_on")
-        .annotate(n=Count("id"))
-        .values_list("performed_on", "n")
-    )
+    sessions = dict(rows_for_ids(("history sessions", *key), [patient.pk], sessions_by_day))
     if days is None:
         earliest = [when.date() for when, _score in pain[:1]] + list(sessions)
         start = min(earliest, default=today)

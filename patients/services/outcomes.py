@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from trigger.models import Instrument, InstrumentItem
 
-from ..compiled import instances_for_ids, rows_for_ids
+from ..compiled import attach_children, instances_for_ids, rows_for_ids
 from ..models import (
     Assignment,
     OutcomeAnswer,
@@ -383,13 +383,25 @@ def outcome_history(
     """Each instrument the patient answered, its scores over time against the first
     (the baseline), with a change marked once it reaches the MCID, and for a
     patient-specific one each activity's ratings. Two queries."""
-    responses = (
-        OutcomeResponse.objects.filter(patient=patient)
-        .select_related("instrument")
-        .prefetch_related("answers")
-        .order_by("instrument__name", "due_on", "answered_at", "id")
+    responses = instances_for_ids(
+        "outcome history",
+        [patient.pk],
+        lambda ids: (
+            OutcomeResponse.objects.filter(patient_id__in=ids)
+            .select_related("instrument")
+            .order_by("instrument__name", "due_on", "answered_at", "id")
+        ),
     )
-    all_series = _series(list(responses))
+    attach_children(
+        responses,
+        "answers",
+        instances_for_ids(
+            "outcome history answers",
+            [response.pk for response in responses],
+            lambda ids: OutcomeAnswer.objects.filter(response_id__in=ids),
+        ),
+    )
+    all_series = _series(responses)
     for series in all_series:
         series.activities = _activity_rows(series)
     return all_series

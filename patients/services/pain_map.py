@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Max
+from django.db.models import Count, Max, QuerySet
 from django.utils.translation import gettext as _
 
 from trigger.chart import ChartView, chart_areas, chart_views
 
+from ..compiled import rows_for_ids
 from ..models import PainLogArea, Patient
 
 
@@ -39,16 +40,23 @@ def pain_map(*, patient: Patient, start: datetime.date, end: datetime.date) -> P
     until = datetime.datetime.combine(
         end + datetime.timedelta(days=1), datetime.time(), tzinfo=zone
     )
-    marked = PainLogArea.objects.filter(
-        pain_log__patient=patient,
-        pain_log__recorded_for__gte=since,
-        pain_log__recorded_for__lt=until,
-    )
-    rows = {
-        row["area_id"]: row
-        for row in marked.values("area_id").annotate(
-            count=Count("pain_log", distinct=True), last=Max("pain_log__recorded_for")
+
+    def marked(ids: list[int]) -> QuerySet:
+        return (
+            PainLogArea.objects.filter(
+                pain_log__patient_id__in=ids,
+                pain_log__recorded_for__gte=since,
+                pain_log__recorded_for__lt=until,
+            )
+            .values("area_id")
+            .annotate(count=Count("pain_log", distinct=True), last=Max("pain_log__recorded_for"))
+            .values_list("area_id", "count", "last")
         )
+
+    # Compiled once per period and zone (``patients.compiled``).
+    rows = {
+        area_id: {"area_id": area_id, "count": count, "last": last}
+        for area_id, count, last in rows_for_ids(("pain map", since, until), [patient.pk], marked)
     }
     if not rows:
         return PainMap(

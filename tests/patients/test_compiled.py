@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 import time_machine
+from django.db import connections
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -250,3 +251,19 @@ def test_an_id_no_column_can_hold_finds_nothing_instead_of_failing(patients, cli
     assert compiled.rows_for_ids(key, [huge], last_pain) == []
     client.force_login(clinician)
     assert client.get(f"/clinic/patients/{huge}/").status_code == 404
+
+
+def test_the_least_recently_used_is_dropped_first(patients, monkeypatch):
+    monkeypatch.setattr(compiled, "LIMIT", 2)
+    connection = connections["default"]
+    compiled._by_connection.pop(connection, None)
+    ids = [patients[0].pk]
+    compiled.rows_for_ids(("test", "a"), ids, last_pain)
+    compiled.rows_for_ids(("test", "b"), ids, last_pain)
+    compiled.rows_for_ids(("test", "a"), ids, last_pain)  # used again: kept
+    compiled.rows_for_ids(("test", "c"), ids, last_pain)
+    assert [key for key, _count in compiled._by_connection[connection]] == [
+        ("test", "a"),
+        ("test", "c"),
+    ]
+    assert compiled.rows_for_ids(("test", "b"), ids, last_pain) == list(last_pain(ids))
