@@ -14,10 +14,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.utils.dateformat import format as date_format
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from .html import html_format, html_join
 
 # The drawing's own units (viewBox); the SVG scales to the width of the screen.
 WIDTH = 360
@@ -178,7 +179,7 @@ def pain_chart(
 
 
 def _svg(chart: Chart) -> SafeString:
-    grid = format_html_join(
+    grid = html_join(
         "",
         '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="1"/>'
         '<text x="{}" y="{}" text-anchor="end" font-size="11" fill="{}">{}</text>',
@@ -197,7 +198,7 @@ def _svg(chart: Chart) -> SafeString:
             for score in (0, 5, 10)
         ),
     )
-    anchors = format_html(
+    anchors = html_format(
         '<text x="{}" y="{}" font-size="10" fill="{}">{}</text>'
         '<text x="{}" y="{}" font-size="10" fill="{}">{}</text>',
         LEFT + 4,
@@ -209,12 +210,12 @@ def _svg(chart: Chart) -> SafeString:
         TEXT_COLOUR,
         _("0 = no pain"),
     )
-    bars = format_html_join(
+    bars = html_join(
         "",
         '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>',
         ((_n(b.x), _n(b.y), _n(b.width), _n(b.height), BAR_COLOUR) for b in chart.bars),
     )
-    bars_base = format_html(
+    bars_base = html_format(
         '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="1"/>',
         LEFT,
         BARS_BOTTOM,
@@ -223,12 +224,12 @@ def _svg(chart: Chart) -> SafeString:
         GRID_COLOUR,
     )
     if chart.points:
-        line = format_html(
+        line = html_format(
             '<path d="{}" fill="none" stroke="{}" stroke-width="2" stroke-linejoin="round"/>',
             chart.path,
             LINE_COLOUR,
         )
-        dots = format_html_join(
+        dots = html_join(
             "",
             '<circle cx="{}" cy="{}" r="3" fill="{}"/>',
             ((_n(x), _n(y), LINE_COLOUR) for x, y, _s in chart.points),
@@ -236,7 +237,7 @@ def _svg(chart: Chart) -> SafeString:
         empty = ""
     else:
         line = dots = ""
-        empty = format_html(
+        empty = html_format(
             '<text x="{}" y="{}" text-anchor="middle" font-size="13" fill="{}">{}</text>',
             _n(LEFT + PLOT_WIDTH / 2),
             _n(y_position(7.5) + 4),
@@ -250,7 +251,7 @@ def _svg(chart: Chart) -> SafeString:
         days = day_count(chart.start, chart.end)
         middle = chart.start + datetime.timedelta(days=days // 2)
         dates.append((_n(x_position(middle, start=chart.start, days=days)), "middle", middle))
-    date_labels = format_html_join(
+    date_labels = html_join(
         "",
         '<text x="{}" y="{}" text-anchor="{}" font-size="11" fill="{}">{}</text>',
         ((x, LABELS_Y, anchor, TEXT_COLOUR, _day_label(d)) for x, anchor, d in dates),
@@ -259,7 +260,7 @@ def _svg(chart: Chart) -> SafeString:
         "%(summary)s. %(sessions)s. Pain scores run from 0 = no pain to 10 = worst "
         "imaginable; the bars show the exercise sessions done each day."
     ) % {"summary": chart.summary, "sessions": chart.sessions_summary}
-    return format_html(
+    return html_format(
         '<svg class="pain-chart" viewBox="0 0 {} {}" width="100%" role="img" '
         'aria-label="{}" aria-describedby="pain-chart-desc" xmlns="http://www.w3.org/2000/svg">'
         '<title id="pain-chart-title">{}</title><desc id="pain-chart-desc">{}</desc>'

@@ -13,13 +13,13 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from trigger.models import Instrument
 
 from .charts import GRID_COLOUR, LINE_COLOUR, TEXT_COLOUR, _day_label, _n, line_path
+from .html import html_format, html_join
 from .services.outcomes import InstrumentSeries, ScorePoint
 
 WIDTH = 360
@@ -102,8 +102,8 @@ def _marker(x: float, y: float, status: str) -> SafeString:
         points = f"{_n(x)},{_n(y + 9)} {_n(x - 7)},{_n(y - 4)} {_n(x + 7)},{_n(y - 4)}"
         colour = WORSE_COLOUR
     else:
-        return format_html('<circle cx="{}" cy="{}" r="4" fill="{}"/>', _n(x), _n(y), LINE_COLOUR)
-    return format_html('<polygon points="{}" fill="{}" class="mcid-marker"/>', points, colour)
+        return html_format('<circle cx="{}" cy="{}" r="4" fill="{}"/>', _n(x), _n(y), LINE_COLOUR)
+    return html_format('<polygon points="{}" fill="{}" class="mcid-marker"/>', points, colour)
 
 
 def outcome_chart(series: InstrumentSeries, *, zone) -> OutcomeChart:
@@ -119,7 +119,7 @@ def outcome_chart(series: InstrumentSeries, *, zone) -> OutcomeChart:
         series.baseline + instrument.mcid, instrument
     )  # within these lines: smaller than the MCID
     band_bottom = _y(series.baseline - instrument.mcid, instrument)
-    grid = format_html_join(
+    grid = html_join(
         "",
         '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="1"/>'
         '<text x="{}" y="{}" text-anchor="end" font-size="11" fill="{}">{}</text>',
@@ -138,7 +138,7 @@ def outcome_chart(series: InstrumentSeries, *, zone) -> OutcomeChart:
             for value in (instrument.score_min, instrument.score_max)
         ),
     )
-    band = format_html(
+    band = html_format(
         '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>'
         '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="1.5" '
         'stroke-dasharray="5 4"/>'
@@ -159,7 +159,7 @@ def outcome_chart(series: InstrumentSeries, *, zone) -> OutcomeChart:
         _("Baseline %(score)s") % {"score": series.baseline},
     )
     line = (
-        format_html(
+        html_format(
             '<path d="{}" fill="none" stroke="{}" stroke-width="2" stroke-linejoin="round"/>',
             line_path(coordinates),
             LINE_COLOUR,
@@ -174,7 +174,7 @@ def outcome_chart(series: InstrumentSeries, *, zone) -> OutcomeChart:
         )
     )
     dates = [(LEFT, "start", start)] + ([(WIDTH - RIGHT, "end", end)] if end != start else [])
-    date_labels = format_html_join(
+    date_labels = html_join(
         "",
         '<text x="{}" y="{}" text-anchor="{}" font-size="11" fill="{}">{}</text>',
         ((x, LABELS_Y, anchor, TEXT_COLOUR, _day_label(d)) for x, anchor, d in dates),
@@ -186,7 +186,7 @@ def outcome_chart(series: InstrumentSeries, *, zone) -> OutcomeChart:
         "baseline by at least that much, a downward triangle one worse by at least that much."
     ) % {"summary": text, "mcid": points(instrument.mcid)}
     ident = f"outcome-chart-{instrument.slug}"
-    svg = format_html(
+    svg = html_format(
         '<svg class="outcome-chart" viewBox="0 0 {} {}" width="100%" role="img" '
         'aria-labelledby="{}-title" aria-describedby="{}-desc" '
         'xmlns="http://www.w3.org/2000/svg">'

@@ -21,7 +21,6 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
@@ -36,6 +35,7 @@ from ..clinical import (
     sessions_prescribed_expression,
 )
 from ..compiled import attach_children, instances_for_ids, rows_for_ids
+from ..html import html_format, html_join
 from ..models import (
     Alert,
     Assignment,
@@ -439,7 +439,7 @@ def _with_events(chart: charts.Chart, events: list[ProgramEvent]) -> SafeString:
     if not events or not svg.endswith("</svg>"):
         return chart.svg
     span = charts.day_count(chart.start, chart.end)
-    markers = format_html_join(
+    markers = html_join(
         "",
         '<g class="program-event"><title>{}</title>'
         '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="1.5" '
@@ -462,4 +462,4 @@ def _with_events(chart: charts.Chart, events: list[ProgramEvent]) -> SafeString:
             for x in [f"{charts.x_position(event.day, start=chart.start, days=span):.1f}"]
         ),
     )
-    return format_html("{}{}</svg>", SafeString(svg[: -len("</svg>")]), markers)
+    return html_format("{}{}</svg>", SafeString(svg[: -len("</svg>")]), markers)

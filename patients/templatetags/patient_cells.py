@@ -1,8 +1,8 @@
 """A patient's figures in HTML, shared by the dashboard's rows and the patient's story:
 ``{% load patient_cells %}``.
 
-Each tag writes its HTML with ``_html``, Django's ``format_html`` without its per-call
-overhead (every value escaped the same way). They were template snippets; the dashboard
+Each tag writes its HTML with ``patients.html`` (Django's ``format_html`` without its
+per-call overhead, every value escaped the same way). They were template snippets; the dashboard
 renders 50 rows of eight cells, and the template engine spent most of the page's time
 resolving their variables and tags: 40 ms for 50 rows, against about 5 ms written here
 (bench/README.md, "Pages at clinic scale"). What a row repeats is worked out once: the
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime
 import functools
-import html
 from types import SimpleNamespace
 
 from django import template
@@ -26,6 +25,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
 
 from ..clinical import PainChange
+from ..html import html_format, html_join
 from ..models import Alert, Assignment
 from ..services.dashboard import DashboardRow
 from ..services.progressions import Suggestion
@@ -77,24 +77,6 @@ SEVERITY_BADGE = {
 MUTED = '<span class="text-body-secondary{}">{}</span>'
 
 
-def _escaped(value: object) -> str:
-    """``value`` as HTML: Django's ``conditional_escape`` (a safe string or an object with
-    ``__html__`` as it is, anything else escaped), without its lazy-string wrapper."""
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return html.escape(str(value))
-
-
-def _html(template: str, *values: object) -> SafeString:
-    """``_html(template, *values)``: the template is trusted, each value escaped."""
-    return SafeString(template.format(*map(_escaped, values)))
-
-
-def _html_join(template: str, rows: list[tuple]) -> SafeString:
-    """``format_html_join("", template, rows)``."""
-    return SafeString("".join(_html(template, *row) for row in rows))
-
-
 PK_SLOT = 2_147_483_647  # a primary key no row has: its place in a link is filled per row
 
 
@@ -137,7 +119,7 @@ def _decimal(value: float) -> str:
 @register.simple_tag
 def status_badge(assignment: Assignment) -> SafeString:
     """The program's status as a coloured badge: active, paused or ended."""
-    return _html(
+    return html_format(
         '<span class="badge {}">{}</span>',
         STATUS_BADGE.get(assignment.status, "text-bg-secondary"),
         _words().status.get(assignment.status, assignment.status),
@@ -150,7 +132,7 @@ def adherence_cell(row: DashboardRow, long: bool = False) -> SafeString:
     yesterday says so, with the sessions done. ``long`` for the story's wording."""
     if row.days_so_far is not None:
         done = row.sessions_so_far
-        return _html(
+        return html_format(
             '<span data-testid="days-so-far">{}</span> <span class="small">({})</span>',
             _words().started_today if row.days_so_far == 0 else _words().one_day_so_far,
             ngettext("%(done)s session done", "%(done)s sessions done", done) % {"done": done},
@@ -159,20 +141,20 @@ def adherence_cell(row: DashboardRow, long: bool = False) -> SafeString:
     if percent is not None:
         sessions = {"logged": row.sessions_logged, "prescribed": row.sessions_prescribed}
         if long:
-            return _html(
+            return html_format(
                 '<span class="fs-5">{}%</span> <span class="small">({})</span>',
                 percent,
                 _words().of_sessions % sessions,
             )
-        return _html(
+        return html_format(
             '{}% <span class="small text-body-secondary">({})</span>',
             percent,
             _words().of % sessions,
         )
     if row.starts_later:
         day = _date(row.program.starts_on)
-        return _html(MUTED, "", _words().starts % {"day": day})
-    return _html(MUTED, "", _words().nothing_prescribed)
+        return html_format(MUTED, "", _words().starts % {"day": day})
+    return html_format(MUTED, "", _words().nothing_prescribed)
 
 
 @register.simple_tag
@@ -184,24 +166,26 @@ def pain_change_cell(change: PainChange | None, baseline: float | None) -> SafeS
             text = _words().baseline_no_pain % {"baseline": _decimal(baseline)}
         else:
             text = _words().no_baseline
-        return _html(MUTED, " small", text)
+        return html_format(MUTED, " small", text)
     worse, better = change.important and change.worsening, change.important and not change.worsening
     points = change.points
     figure = _signed(points, f"{points:.1f}")
     if change.percent is not None:
         figure += f" ({_signed(change.percent, f'{change.percent:d}')}%)"
-    return _html(
+    return html_format(
         '<span class="pain-change text-nowrap{}" data-testid="pain-change"{}>{}{}</span>\n{}\n'
         '<div class="small text-body-secondary">{}</div>',
         " text-danger fw-semibold" if worse else " text-success fw-semibold" if better else "",
-        _html(' data-important="{}"', "worse" if worse else "better") if change.important else "",
-        _html('<span aria-hidden="true">{}</span> ', "▲" if worse else "▼")
+        html_format(' data-important="{}"', "worse" if worse else "better")
+        if change.important
+        else "",
+        html_format('<span aria-hidden="true">{}</span> ', "▲" if worse else "▼")
         if change.important
         else "",
         figure,
-        _html('<span class="badge text-bg-danger">{}</span>', _words().worse)
+        html_format('<span class="badge text-bg-danger">{}</span>', _words().worse)
         if worse
-        else _html('<span class="badge text-bg-success">{}</span>', _words().better)
+        else html_format('<span class="badge text-bg-success">{}</span>', _words().better)
         if better
         else "",
         _words().baseline % {"baseline": _decimal(change.baseline)},
@@ -219,14 +203,14 @@ def last_activity_cell(row: DashboardRow) -> SafeString:
     """Days since the patient's last exercise or pain log."""
     days = row.days_inactive
     if days is None:
-        return _html('<span class="text-warning-emphasis">{}</span>', _words().nothing_logged)
+        return html_format('<span class="text-warning-emphasis">{}</span>', _words().nothing_logged)
     if days <= 0:
         text = _words().today
     elif days == 1:
         text = _words().yesterday
     else:
         text = ngettext("%(days)s day ago", "%(days)s days ago", days) % {"days": days}
-    return _html(
+    return html_format(
         '<span class="{}">{}</span>',
         "text-warning-emphasis fw-semibold" if row.inactive else "",
         text,
@@ -237,15 +221,15 @@ def last_activity_cell(row: DashboardRow) -> SafeString:
 def alert_summary_cell(row: DashboardRow) -> SafeString:
     """A patient's open alerts: how many, the highest severity, which kinds."""
     if not row.open_alerts:
-        return _html(MUTED, " small", _words().none)
+        return html_format(MUTED, " small", _words().none)
     count = row.open_alerts
-    return _html(
+    return html_format(
         '<span class="badge {}" data-testid="alert-severity">{}</span>\n'
         '<span class="small">{}</span>\n<ul class="list-unstyled small mb-0">{}</ul>',
         SEVERITY_BADGE.get(row.top_severity, "text-bg-info"),
         _words().severity.get(row.top_severity, row.top_severity_label),
         ngettext("%(count)s open alert", "%(count)s open alerts", count) % {"count": count},
-        _html_join('<li data-kind="{}">{}</li>', row.alert_kinds),
+        html_join("", '<li data-kind="{}">{}</li>', row.alert_kinds),
     )
 
 
@@ -254,12 +238,12 @@ def dashboard_row(row: DashboardRow) -> SafeString:
     """One patient's line on the dashboard: name, program, adherence, last pain, the 7-day
     average, the change against baseline, last activity and open alerts."""
     patient = row.patient
-    return _html(
+    return html_format(
         '<tr data-patient="{}"{}>\n<th scope="row" class="fw-normal text-nowrap">'
         '<a href="{}">{}</a></th>\n{}\n<td>{}</td>\n<td>{}</td>\n<td>{}</td>\n'
         "<td>{}</td>\n<td>{}</td>\n<td>{}</td>\n</tr>\n",
         patient.pk,
-        _html(' class="{}"', "table-danger") if row.urgent else "",
+        html_format(' class="{}"', "table-danger") if row.urgent else "",
         _link("patients:patient_detail", patient.pk),
         patient.name,
         _program_cell(row),
@@ -272,21 +256,21 @@ def dashboard_row(row: DashboardRow) -> SafeString:
     )
 
 
-_NONE = _html(MUTED, "", "–")
+_NONE = html_format(MUTED, "", "–")
 
 
 def _program_cell(row: DashboardRow) -> SafeString:
     assignment = row.program
     if assignment is None:
-        return _html('<td class="text-body-secondary">{}</td>', _words().no_program)
+        return html_format('<td class="text-body-secondary">{}</td>', _words().no_program)
     others = row.other_programs
-    return _html(
+    return html_format(
         '<td>\n<a href="{}">{}</a>\n{}\n{}\n<div class="small text-body-secondary">{} – {}</div>\n'
         "</td>",
         _link("patients:assignment_detail", assignment.pk),
         assignment.title,
         status_badge(assignment),
-        _html(
+        html_format(
             '<span class="text-body-secondary small">{}</span>',
             ngettext("+ %(others)s more", "+ %(others)s more", others) % {"others": others},
         )
@@ -300,11 +284,11 @@ def _program_cell(row: DashboardRow) -> SafeString:
 def _last_pain_cell(row: DashboardRow) -> SafeString:
     if row.last_pain_score is None:
         return _NONE
-    return _html(
+    return html_format(
         '<strong>{}</strong>/10 <span class="small text-body-secondary">{}</span>{}',
         row.last_pain_score,
         _date(timezone.localtime(row.last_pain_at).date(), "MONTH_DAY_FORMAT"),
-        _html(
+        html_format(
             '<span class="d-block small" data-testid="last-pain-where">{}</span>',
             row.last_pain_where,
         )
@@ -320,13 +304,13 @@ def suggestion_item(context, suggestion: Suggestion, back: str, show_patient: bo
     for a lower dosage, the link to the exercise's form."""
     item = suggestion.item
     if suggestion.change == "dosage":
-        action = _html(
+        action = html_format(
             '<a class="btn btn-sm btn-outline-primary" href="{}">{}</a>',
             _link("patients:assignment_item_edit", item.pk),
             suggestion.action,
         )
     else:
-        action = _html(
+        action = html_format(
             '<form method="post" action="{}">\n'
             '<input type="hidden" name="csrfmiddlewaretoken" value="{}">\n'
             '<input type="hidden" name="back" value="{}">\n'
@@ -339,7 +323,7 @@ def suggestion_item(context, suggestion: Suggestion, back: str, show_patient: bo
             suggestion.action,
         )
     whose = (
-        _html(
+        html_format(
             '<a href="{}">{}</a>: ',
             _link("patients:patient_detail", item.assignment.patient_id),
             item.assignment.patient.name,
@@ -347,7 +331,7 @@ def suggestion_item(context, suggestion: Suggestion, back: str, show_patient: bo
         if show_patient
         else ""
     )
-    return _html(
+    return html_format(
         '<li class="card mb-2" data-testid="suggestion">\n'
         '<div class="card-body d-flex flex-wrap align-items-center gap-2">\n'
         '<p class="mb-0 me-auto">\n{}\n{}\n</p>\n{}\n</div>\n</li>\n',

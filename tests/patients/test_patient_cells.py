@@ -8,11 +8,12 @@ import pytest
 from django.template.defaultfilters import floatformat
 from django.urls import get_script_prefix, reverse, set_script_prefix
 from django.utils.formats import date_format
-from django.utils.html import format_html, strip_tags
+from django.utils.html import format_html, format_html_join, strip_tags
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy
 
 from patients.clinical import pain_change
+from patients.html import html_format, html_join
 from patients.models import Alert, Assignment
 from patients.services.dashboard import DashboardRow
 from patients.templatetags import patient_cells
@@ -134,7 +135,10 @@ def test_open_alerts_show_the_highest_severity_and_each_kind():
 )
 def test_escaping_is_django_s(value):
     """A name or a message a clinician typed is escaped exactly as format_html does."""
-    assert patient_cells._html("<p>{}</p>", value) == format_html("<p>{}</p>", value)
+    assert html_format("<p>{}</p>", value) == format_html("<p>{}</p>", value)
+    rows = [(value, 1), ("<i>", value)]
+    assert html_join("<br>", "<a>{}</a>{}", rows) == format_html_join("<br>", "<a>{}</a>{}", rows)
+    assert isinstance(html_join("", "{}", rows), SafeString)
 
 
 @pytest.mark.parametrize(
