@@ -414,6 +414,7 @@ def main() -> None:
         "ratio_rps_patient_to_trivial": round(runs["patient"]["rps"] / runs["trivial"]["rps"], 3),
         "ratio_rps_me_to_trivial": round(runs["me"]["rps"] / runs["trivial"]["rps"], 3),
         "web_worker_peak_rss_mb": worker_rss_mb,
+        "python_count_s": python_speed(),
         "profile": profile,
         "load_average": {"start": load_start, "end": round(os.getloadavg()[0], 2)},
         "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
@@ -450,6 +451,19 @@ LABELS = {
 }
 
 
+def python_speed() -> float:
+    """Seconds this machine takes to count to 10 million in a Python loop (the best of
+    three): how fast its CPU runs Python, to compare runs made on different machines."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        total = 0
+        for number in range(10_000_000):
+            total += number
+        best = min(best, time.perf_counter() - start)
+    return round(best, 2)
+
+
 def readme_section(results: dict) -> str:
     """The figures of a run as the Markdown written into bench/README.md."""
     runs, checks, profile = results["runs"], results["query_check"], results["profile"]
@@ -461,8 +475,11 @@ def readme_section(results: dict) -> str:
         "at the end). "
         f"{data['patients']:,} patients, {data['exercise_logs']:,} exercise logs, "
         f"{data['pain_logs']:,} pain logs; gunicorn with {results['gunicorn_workers']} sync "
-        f"workers, {results['client_threads']} client threads. Before: the first run of "
-        "issue 18's work on the same data.",
+        f"workers, {results['client_threads']} client threads. This machine counts to "
+        f"10 million in Python in {results['python_count_s']} s (`python_speed`). Before: "
+        "the first run of issue 18's work on the same data, on the machine of that morning, "
+        "where the trivial view ran 313 req/s: absolute figures compare only on one "
+        "machine, the ratios to the trivial view travel.",
         "",
         "| page | req/s before → now | p50 before → now | ratio to trivial, before → now "
         "| target | queries before → now | in-process ms before → now (of it SQL) |",
