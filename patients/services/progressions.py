@@ -97,7 +97,16 @@ def progression_suggestions(
     # of the last 14 days only (a plain join counted with a filter read every log of every
     # item, ~1 s at 90 days of logs for 50 patients, bench/README.md).
     def reported(ids: list[int]) -> QuerySet[AssignmentItem]:
-        recent = FilteredRelation("logs", condition=Q(logs__performed_on__range=(since, today)))
+        recent = FilteredRelation(
+            "logs",
+            condition=Q(
+                logs__performed_on__range=(since, today),
+                logs__difficulty__in=(
+                    ExerciseLog.Difficulty.TOO_EASY,
+                    ExerciseLog.Difficulty.TOO_HARD,
+                ),
+            ),
+        )
         return (
             AssignmentItem.objects.filter(assignment__patient_id__in=ids, replaced_on__isnull=True)
             .exclude(assignment__status=Assignment.Status.ENDED)
