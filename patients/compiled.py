@@ -161,6 +161,18 @@ def instances_for_ids(
     return instances
 
 
+def rows_of_patient(
+    key: Hashable, patient: Model, build: Callable[[list[int]], QuerySet]
+) -> list[Model]:
+    """``instances_for_ids`` for one patient's rows (``build`` filters on
+    ``patient_id__in``), each with ``patient`` as its patient, as the patient's related
+    manager would leave them."""
+    rows = instances_for_ids(key, [patient.pk], build)
+    for row in rows:
+        row.patient = patient
+    return rows
+
+
 def attach_children(parents: list[Model], related_name: str, children: list[Model]) -> None:
     """Make ``parent.<related_name>.all()`` answer the ``children`` that point at the
     parent (a reverse foreign key), in their order, and each child's parent the parent

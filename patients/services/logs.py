@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from programs import weekdays
 
-from ..compiled import attach_children, instances_for_ids, rows_for_ids
+from ..compiled import attach_children, instances_for_ids, rows_for_ids, rows_of_patient
 from ..models import Assignment, AssignmentItem, ExerciseLog, PainLog, Patient
 from .attention import attention_refresh
 
@@ -207,9 +207,7 @@ def exercise_today(*, patient: Patient, day: datetime.date) -> Today:
             .order_by()
         )
 
-    assignments = instances_for_ids(("week assignments", day), [patient.pk], week_assignments)
-    for assignment in assignments:
-        assignment.patient = patient
+    assignments = rows_of_patient(("week assignments", day), patient, week_assignments)
     attach_children(
         assignments,
         "items",

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from trigger.models import Instrument, InstrumentItem
 
-from ..compiled import attach_children, instances_for_ids, rows_for_ids
+from ..compiled import attach_children, instances_for_ids, rows_for_ids, rows_of_patient
 from ..models import (
     Assignment,
     OutcomeAnswer,
@@ -383,9 +383,9 @@ def outcome_history(
     """Each instrument the patient answered, its scores over time against the first
     (the baseline), with a change marked once it reaches the MCID, and for a
     patient-specific one each activity's ratings. Two queries."""
-    responses = instances_for_ids(
+    responses = rows_of_patient(
         "outcome history",
-        [patient.pk],
+        patient,
         lambda ids: (
             OutcomeResponse.objects.filter(patient_id__in=ids)
             .select_related("instrument")

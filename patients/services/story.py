@@ -34,7 +34,7 @@ from ..clinical import (
     sessions_logged_expression,
     sessions_prescribed_expression,
 )
-from ..compiled import attach_children, instances_for_ids, rows_for_ids
+from ..compiled import attach_children, instances_for_ids, rows_for_ids, rows_of_patient
 from ..html import html_format, html_join
 from ..models import (
     Alert,
@@ -232,9 +232,7 @@ def _alerts(patient: Patient) -> tuple[list[Alert], list[Alert]]:
             patient_id__in=ids,
         ).select_related("acknowledged_by", "pain_log")
 
-    alerts = instances_for_ids("story alerts", [patient.pk], shown)
-    for alert in alerts:
-        alert.patient = patient
+    alerts = rows_of_patient("story alerts", patient, shown)
     open_alerts = sorted(
         (alert for alert in alerts if alert.acknowledged_at is None),
         key=lambda alert: (alert.severity, alert.created_at, alert.pk),
@@ -269,13 +267,11 @@ def patient_story(*, patient: Patient, today: datetime.date) -> Story:
     whatever the number of logs, deliveries and alerts. The summary is the dashboard's
     row, built from the programs, alerts and pain logs read here (no second reading)."""
     # Compiled once per day (``patients.compiled``): the page is read many times a day.
-    assignments = instances_for_ids(
+    assignments = rows_of_patient(
         ("story programs", today),
-        [patient.pk],
+        patient,
         lambda ids: _programs_query(today).filter(patient_id__in=ids),
     )
-    for assignment in assignments:
-        assignment.patient = patient
     program_ids = [assignment.pk for assignment in assignments]
     attach_children(
         assignments,
@@ -319,9 +315,9 @@ def patient_story(*, patient: Patient, today: datetime.date) -> Story:
         ]
     open_alerts, acknowledged_alerts = _alerts(patient)
     _with_labels([*open_alerts, *acknowledged_alerts], "kind", "severity")
-    recent_pain = instances_for_ids(
+    recent_pain = rows_of_patient(
         "story pain logs",
-        [patient.pk],
+        patient,
         lambda ids: (
             PainLog.objects.filter(patient_id__in=ids)
             .select_related("region")
@@ -329,17 +325,15 @@ def patient_story(*, patient: Patient, today: datetime.date) -> Story:
         ),
     )
     _with_labels(recent_pain, "timing")
-    deliveries = instances_for_ids(
+    deliveries = rows_of_patient(
         "story deliveries",
-        [patient.pk],
+        patient,
         lambda ids: (
             Delivery.objects.filter(patient_id__in=ids)
             .select_related("schedule__assignment")
             .order_by("-occurrence", "-id")[:DELIVERIES_SHOWN]
         ),
     )
-    for row in (*recent_pain, *deliveries):
-        row.patient = patient
     _with_labels(deliveries, "kind", "channel", "status")
     return Story(
         row=_summary_row(
@@ -354,9 +348,9 @@ def patient_story(*, patient: Patient, today: datetime.date) -> Story:
         open_alerts=open_alerts,
         acknowledged_alerts=acknowledged_alerts,
         recent_pain=recent_pain,
-        recent_skips=instances_for_ids(
+        recent_skips=rows_of_patient(
             "story skips",
-            [patient.pk],
+            patient,
             lambda ids: (
                 ExerciseLog.objects.filter(patient_id__in=ids, status=ExerciseLog.Status.SKIPPED)
                 .select_related("item")

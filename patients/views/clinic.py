@@ -40,7 +40,7 @@ from ..access import (
     get_patient_for_clinician,
 )
 from ..audit import patients_shown, record_shown
-from ..compiled import instances_for_ids
+from ..compiled import rows_of_patient
 from ..forms import (
     STORY_PERIOD_LABELS,
     STORY_PERIODS,
@@ -161,13 +161,9 @@ def _story(
     )
     body_map = pain_map(patient=patient, start=chart.chart.start, end=chart.chart.end)
     # All of them, latest first: the next step and the invitation panel read them.
-    invitations = instances_for_ids(
-        "patient invitations",
-        [patient.pk],
-        lambda ids: Invitation.objects.filter(patient_id__in=ids),
+    invitations = rows_of_patient(
+        "patient invitations", patient, lambda ids: Invitation.objects.filter(patient_id__in=ids)
     )
-    for invitation in invitations:
-        invitation.patient = patient
     bound_forms = bound_forms or {}
     for alert in story.open_alerts:
         alert.form = bound_forms.get(alert.pk) or AlertAcknowledgeForm(
