@@ -18,14 +18,13 @@ from types import SimpleNamespace
 
 from django import template
 from django.template.defaultfilters import floatformat
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
 
 from ..clinical import PainChange
-from ..html import html_format, html_join
+from ..html import html_format, html_join, link
 from ..models import Alert, Assignment
 from ..services.dashboard import DashboardRow
 from ..services.progressions import Suggestion
@@ -75,25 +74,6 @@ SEVERITY_BADGE = {
     Alert.Severity.HIGH: "text-bg-warning",
 }
 MUTED = '<span class="text-body-secondary{}">{}</span>'
-
-
-PK_SLOT = 2_147_483_647  # a primary key no row has: its place in a link is filled per row
-
-
-@functools.lru_cache(maxsize=64)
-def _link_parts(name: str, prefix: str, urlconf: str | None) -> tuple[str, str] | None:
-    path = reverse(name, urlconf=urlconf, kwargs={"pk": PK_SLOT})
-    before, slot, after = path.partition(str(PK_SLOT))
-    return (before, after) if slot and str(PK_SLOT) not in after else None
-
-
-def _link(name: str, pk: int) -> str:
-    """``reverse(name, kwargs={"pk": pk})``, resolved once per URL name (and script
-    prefix): a page of 50 rows links each patient and program."""
-    parts = _link_parts(name, get_script_prefix(), get_urlconf())
-    if parts is None:  # the pattern does not hold the key plainly
-        return reverse(name, kwargs={"pk": pk})
-    return f"{parts[0]}{int(pk)}{parts[1]}"
 
 
 @functools.lru_cache(maxsize=1024)
@@ -244,7 +224,7 @@ def dashboard_row(row: DashboardRow) -> SafeString:
         "<td>{}</td>\n<td>{}</td>\n<td>{}</td>\n</tr>\n",
         patient.pk,
         html_format(' class="{}"', "table-danger") if row.urgent else "",
-        _link("patients:patient_detail", patient.pk),
+        link("patients:patient_detail", patient.pk),
         patient.name,
         _program_cell(row),
         adherence_cell(row),
@@ -267,7 +247,7 @@ def _program_cell(row: DashboardRow) -> SafeString:
     return html_format(
         '<td>\n<a href="{}">{}</a>\n{}\n{}\n<div class="small text-body-secondary">{} – {}</div>\n'
         "</td>",
-        _link("patients:assignment_detail", assignment.pk),
+        link("patients:assignment_detail", assignment.pk),
         assignment.title,
         status_badge(assignment),
         html_format(
@@ -306,7 +286,7 @@ def suggestion_item(context, suggestion: Suggestion, back: str, show_patient: bo
     if suggestion.change == "dosage":
         action = html_format(
             '<a class="btn btn-sm btn-outline-primary" href="{}">{}</a>',
-            _link("patients:assignment_item_edit", item.pk),
+            link("patients:assignment_item_edit", item.pk),
             suggestion.action,
         )
     else:
@@ -316,7 +296,7 @@ def suggestion_item(context, suggestion: Suggestion, back: str, show_patient: bo
             '<input type="hidden" name="back" value="{}">\n'
             '<button type="submit" name="change" value="{}" class="btn btn-sm btn-primary">'
             "{}</button>\n</form>",
-            _link("patients:assignment_item_change", item.pk),
+            link("patients:assignment_item_change", item.pk),
             context.get("csrf_token", ""),
             back,
             suggestion.change,
@@ -325,7 +305,7 @@ def suggestion_item(context, suggestion: Suggestion, back: str, show_patient: bo
     whose = (
         html_format(
             '<a href="{}">{}</a>: ',
-            _link("patients:patient_detail", item.assignment.patient_id),
+            link("patients:patient_detail", item.assignment.patient_id),
             item.assignment.patient.name,
         )
         if show_patient

@@ -97,8 +97,8 @@ def _day_page(
 
 def _exercise_rows(plan: DayPlan, *, late: bool, error_item_id: int | None) -> list[tuple]:
     """The plan's groups with, for each exercise, what its row shows
-    (patients/me/snippets/exercise_item.html), worked out once here: a template reads a
-    dict's keys much faster than an item's attributes and properties, many times a row."""
+    (``patients.templatetags.today_rows.exercise_row``), worked out once here from the
+    item's attributes and properties."""
     groups = []
     for assignment, planned_items in plan.groups:
         rows = []

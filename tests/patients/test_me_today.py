@@ -478,8 +478,9 @@ def squeezed(html: str) -> str:
 def test_each_row_says_what_the_shared_picture_dosage_steps_and_skip_snippets_say(
     signed_in, assignment
 ):
-    """The Today row writes out trigger/snippets/item_picture.html, how_to.html,
-    and patients/snippets/dosage.html, and its own Skip form (a template per row and per
+    """The Today row (patients/templatetags/today_rows.py) writes out
+    trigger/snippets/item_picture.html, how_to.html, and patients/snippets/dosage.html,
+    and its own Skip form (a template per row and per
     exercise cost the page most of its time): it must render what they render."""
     drawn = make_item(
         assignment,

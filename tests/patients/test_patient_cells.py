@@ -13,7 +13,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy
 
 from patients.clinical import pain_change
-from patients.html import html_format, html_join
+from patients.html import html_format, html_join, link
 from patients.models import Alert, Assignment
 from patients.services.dashboard import DashboardRow
 from patients.templatetags import patient_cells
@@ -147,19 +147,19 @@ def test_escaping_is_django_s(value):
 )
 def test_links_are_the_urls_of_each_row(name):
     for pk in (1, 7, 12345):
-        assert patient_cells._link(name, pk) == reverse(name, kwargs={"pk": pk})
+        assert link(name, pk) == reverse(name, kwargs={"pk": pk})
 
 
 def test_links_follow_the_script_prefix():
     """Served under a sub-path, the links keep it (the resolved link is kept per prefix)."""
-    patient_cells._link("patients:patient_detail", 3)  # resolved without the prefix first
+    link("patients:patient_detail", 3)  # resolved without the prefix first
     previous = get_script_prefix()
     set_script_prefix("/trigger/")
     try:
-        assert patient_cells._link("patients:patient_detail", 3) == "/trigger/clinic/patients/3/"
+        assert link("patients:patient_detail", 3) == "/trigger/clinic/patients/3/"
     finally:
         set_script_prefix(previous)
-    assert patient_cells._link("patients:patient_detail", 3) == "/clinic/patients/3/"
+    assert link("patients:patient_detail", 3) == "/clinic/patients/3/"
 
 
 def test_dates_and_decimals_are_django_s():
