@@ -434,7 +434,7 @@ def program_assign(request: HttpRequest, pk: int) -> HttpResponse:
     program = get_program_for_user(request.user, pk)
     patients = Patient.objects.for_clinician(request.user).select_related("user")
     chosen = request.GET.get("patient", "")
-    if chosen.isdigit():
+    if chosen.isdecimal():  # not isdigit(): "²" is a digit that int() refuses
         patient = get_patient_for_clinician(request.user, int(chosen))
         return redirect(f"{reverse('patients:assign', args=[patient.pk])}?program={program.pk}")
     return render(

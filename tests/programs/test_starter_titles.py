@@ -107,3 +107,17 @@ def test_assign_to_another_clinicians_patient_is_not_found(signed_in, clinician,
     theirs = PatientFactory(clinician=other_clinician)
     url = reverse("patients:program_assign", args=[program.pk])
     assert signed_in.get(url, {"patient": theirs.pk}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("chosen", "status"),
+    [("²", 200), ("-1", 200), ("1.0", 200), (" 1", 200), ("99999999999999999999999", 404)],
+)
+def test_assign_with_a_patient_that_is_no_id_shows_the_choice_or_is_not_found(
+    signed_in, clinician, chosen, status
+):
+    """What is not a plain number (a superscript two counts as a digit to Python) shows
+    the choice again; a number no patient of theirs has is a 404: never a 500."""
+    program = ProgramFactory(owner=clinician)
+    url = reverse("patients:program_assign", args=[program.pk])
+    assert signed_in.get(url, {"patient": chosen}).status_code == status
