@@ -38,9 +38,9 @@ def get_patient_for_clinician(user, pk: int) -> Patient:
 
     def own_patient(ids: list[int]):
         clinician_id, patient_id = ids
-        return Patient.objects.filter(
-            clinician_id__in=[clinician_id], pk__in=[patient_id]
-        ).select_related("user")
+        return Patient.objects.filter(clinician_id=clinician_id, pk=patient_id).select_related(
+            "user"
+        )
 
     found = instances_for_ids("patient for clinician", [user.pk, int(pk)], own_patient)
     if not found:

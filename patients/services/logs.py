@@ -112,13 +112,17 @@ _ITEM_SHOWN = (
 )
 
 
-def _items_prefetch() -> Prefetch:
-    return Prefetch(
-        "items",
-        queryset=AssignmentItem.objects.select_related("library_item", "own_exercise")
+def _items_shown() -> QuerySet[AssignmentItem]:
+    """The items with what the patient's pages show of them, in their order."""
+    return (
+        AssignmentItem.objects.select_related("library_item", "own_exercise")
         .only(*_ITEM_SHOWN)
-        .order_by("order", "id"),
+        .order_by("order", "id")
     )
+
+
+def _items_prefetch() -> Prefetch:
+    return Prefetch("items", queryset=_items_shown())
 
 
 def exercise_day_plan(*, patient: Patient, day: datetime.date) -> DayPlan:
@@ -195,7 +199,7 @@ def exercise_today(*, patient: Patient, day: datetime.date) -> Today:
         )
 
     def their_items(ids: list[int]) -> QuerySet[AssignmentItem]:
-        return _items_prefetch().queryset.filter(assignment_id__in=ids)
+        return _items_shown().filter(assignment_id__in=ids)
 
     def week_logs(ids: list[int]) -> QuerySet[ExerciseLog]:
         return (

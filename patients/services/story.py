@@ -4,7 +4,6 @@ changes on the pain chart."""
 from __future__ import annotations
 
 import datetime
-import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -87,11 +86,8 @@ class Story:
     recent_skips: list[ExerciseLog]
 
 
-@functools.lru_cache(maxsize=1)
 def _items_with_feedback() -> QuerySet[AssignmentItem]:
-    """Each item with what the patient reported on it, over all its sessions. Built once
-    per process (it depends on nothing) and never evaluated itself: each use (the
-    prefetch below) filters a copy."""
+    """Each item with what the patient reported on it, over all its sessions."""
 
     def count(**conditions) -> Count:
         return Count("logs", filter=Q(**{f"logs__{k}": v for k, v in conditions.items()}))
@@ -108,10 +104,9 @@ def _items_with_feedback() -> QuerySet[AssignmentItem]:
     ).order_by("order", "id")
 
 
-@functools.lru_cache(maxsize=8)
 def _programs_query(today: datetime.date) -> QuerySet[Assignment]:
     """Programs with their baselines in the dashboard's order on ``today``, for any
-    patient: built once per process and day, filtered by patient on each use."""
+    patient (filtered by patient on use)."""
     return Assignment.objects.annotate(baseline=baseline_expression()).order_by(
         *program_order(today)
     )

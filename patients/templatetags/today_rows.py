@@ -22,6 +22,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 from ..html import html_format, html_join, link
+from ..models import ExerciseLog
 
 register = template.Library()
 
@@ -141,7 +142,7 @@ def _logs(context: template.Context, row: dict) -> SafeString:
     late = context.get("late")
     items = []
     for log in row["logs"]:
-        if log.status == "done":
+        if log.status == ExerciseLog.Status.DONE:
             said = html_format('<strong class="text-success">{}</strong>', gettext("Done"))
             if log.difficulty:
                 said += html_format(" · {}", log.get_difficulty_display())

@@ -268,6 +268,9 @@ def test_page_one_is_read_through_the_attention_index(clinician):
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_bitmapscan = off")
+        # A sort priced out too: on a table this small the planner may otherwise read the
+        # clinician's index and sort its few rows. A plan that needs a sort still has one.
+        cursor.execute("SET LOCAL enable_sort = off")
         sql, params = query.query.sql_with_params()
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
