@@ -231,6 +231,9 @@ def test_the_skip_link_leads_to_the_library_search_and_drag_and_drop_reorders(
     # half of the next card, release. The first exercise goes after it.
     page.set_viewport_size({"width": 1280, "height": 2400})
     page.evaluate("window.scrollTo(0, 0)")
+    # The cards take a drag once builder.js has made them draggable (a loaded machine can
+    # be slower to run it than the test is to press).
+    expect(page.locator('#items[data-drag-ready="1"]')).to_have_count(1)
     source = page.locator(f"#item-{ids[0]} h3").bounding_box()
     target = page.locator(f"#item-{ids[1]}").bounding_box()
     page.mouse.move(source["x"] + 20, source["y"] + source["height"] / 2)
