@@ -7,7 +7,7 @@ import datetime
 import pytest
 import time_machine
 from django.db import connections
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Value
 from django.utils import timezone
 
 from patients import compiled
@@ -267,3 +267,84 @@ def test_the_least_recently_used_is_dropped_first(patients, monkeypatch):
         ("test", "c"),
     ]
     assert compiled.rows_for_ids(("test", "b"), ids, last_pain) == list(last_pain(ids))
+
+
+# --- Prepared statements on PostgreSQL ------------------------------------------------------
+
+
+def hostile_names(ids: list[int]):
+    """Parameters of every kind besides the ids: text with quotes, a backslash and percent
+    signs (one followed by an s), a date, a datetime, a list."""
+    return (
+        Patient.objects.filter(pk__in=ids)
+        .exclude(user__last_name__in=["O'Brien \\ 100%s", "%%", "50% off"])
+        .filter(
+            created_at__lt=timezone.now() + datetime.timedelta(days=1),
+            assignments__starts_on__gte=days_ago(400),
+            assignments__status__in=[Assignment.Status.ACTIVE, Assignment.Status.PAUSED],
+        )
+        .annotate(label=Value("it's 100%"))
+        .order_by("pk")
+        .values_list("pk", "label", "user__last_name")
+    )
+
+
+def prepared_statements() -> list[str]:
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [statement for (statement,) in cursor.fetchall()]
+
+
+def test_on_postgresql_the_sql_is_prepared_once_with_only_the_ids_bound(
+    patients, django_assert_num_queries
+):
+    """The parameters besides the ids are written into the prepared statement as psycopg
+    writes them, so hostile text stays text; the rows are the ORM's; the query is counted
+    like any other. On SQLite nothing is prepared."""
+    connection = connections["default"]
+    compiled._by_connection.pop(connection, None)
+    patients[1].user.last_name = "O'Brien \\ 100%s"
+    patients[1].user.save()
+    patients[2].user.last_name = "O'Neil; DROP TABLE patients_patient; -- 100%"
+    patients[2].user.save()
+    key = ("test", "hostile")
+    everyone = [patient.pk for patient in patients]
+    assert compiled.rows_for_ids(key, everyone, hostile_names) == list(hostile_names(everyone))
+    other = [patients[2].pk, patients[1].pk, patients[0].pk]
+    with django_assert_num_queries(1) as queries:
+        rows = compiled.rows_for_ids(key, other, hostile_names)
+    assert rows == list(hostile_names(other))
+    assert queries.captured_queries[0]["sql"].startswith('SELECT "patients_patient"."id"')
+    assert [row[2] for row in rows] == [
+        patients[0].user.last_name,
+        "O'Neil; DROP TABLE patients_patient; -- 100%",
+    ]
+    assert rows[0][1] == "it's 100%"
+    [(form, _count)] = [
+        (form, count)
+        for (name, count), form in compiled._by_connection[connection].items()
+        if name == key
+    ]
+    if connection.vendor != "postgresql":
+        assert form.prepared_sql is None
+        return
+    # Only the ids are placeholders; the statement is among the connection's prepared ones.
+    assert form.prepared_ids == (0, 1, 2)
+    assert "E'O''Brien \\\\ 100%%s'" in form.prepared_sql  # escaped twice: SQL, then psycopg
+    prepared = [text for text in prepared_statements() if "O''Brien" in text]
+    assert len(prepared) == 1
+    assert prepared[0].count("$") == 3  # $1, $2, $3: the ids
+
+    # DATABASE_PREPARED_STATEMENTS=false (a pooler that cannot keep them): the same rows,
+    # sent as Django sends its own queries, nothing more prepared.
+    compiled._by_connection.pop(connection, None)
+    threshold = connection.connection.prepare_threshold
+    connection.connection.prepare_threshold = None
+    try:
+        for ids in (other, other[::-1]):
+            assert compiled.rows_for_ids(("test", "off"), ids, hostile_names) == list(
+                hostile_names(ids)
+            )
+        assert [text for text in prepared_statements() if "O''Brien" in text] == prepared
+    finally:
+        connection.connection.prepare_threshold = threshold
