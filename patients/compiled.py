@@ -47,8 +47,8 @@ from __future__ import annotations
 import functools
 import re
 import weakref
-from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connections
@@ -73,6 +73,11 @@ class _Compiled:
     # written in, and the index among the ids of each placeholder left, in order.
     prepared_sql: str | None = None
     prepared_ids: tuple[int, ...] = ()
+    # Django's converters for the selected columns, worked out once (``results_iter``
+    # works them out at every call); None where Django reads composite fields itself.
+    converters: dict | None = None
+    # How rows become instances (``instances_for_ids``), worked out at its first use.
+    instance_shape: dict = field(default_factory=dict)
 
 
 # A placeholder or an escaped percent sign, as psycopg reads a query's text.
@@ -136,6 +141,7 @@ def _compile(build: Callable[[list[int]], QuerySet], count: int, using: str) -> 
     prepared = None
     if _prepares(connections[using]):
         prepared = _with_literals(sql, tuple(params), tuple(slots), connections[using])
+    columns = [column[0] for column in compiler.select[0 : compiler.col_count]]
     return _Compiled(
         sql=sql,
         params=tuple(params),
@@ -143,7 +149,19 @@ def _compile(build: Callable[[list[int]], QuerySet], count: int, using: str) -> 
         compiler=compiler,
         prepared_sql=prepared[0] if prepared else None,
         prepared_ids=prepared[1] if prepared else (),
+        converters=None
+        if compiler.has_composite_fields(columns)
+        else compiler.get_converters(columns),
     )
+
+
+def _converted(compiled: _Compiled, fetched: list) -> Iterable:
+    """The fetched rows through Django's converters, as ``results_iter`` gives them."""
+    if compiled.converters is None:
+        return compiled.compiler.results_iter(results=[fetched])
+    if compiled.converters:
+        return compiled.compiler.apply_converters(fetched, compiled.converters)
+    return fetched
 
 
 def _compiled_for(
@@ -232,8 +250,7 @@ def rows_for_ids(
     compiled = _compiled_for(key, ids, build, using)
     if compiled is None:
         return list(build(ids))
-    fetched = _fetch(compiled, ids, using)
-    return list(compiled.compiler.results_iter(results=[fetched], tuple_expected=True))
+    return [tuple(row) for row in _converted(compiled, _fetch(compiled, ids, using))]
 
 
 def instances_for_ids(
@@ -251,19 +268,27 @@ def instances_for_ids(
     compiled = _compiled_for(key, ids, build, using)
     if compiled is None:
         return list(build(ids))
-    compiler = compiled.compiler
-    select, klass_info = compiler.select, compiler.klass_info
-    start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-    init_list = [column[0].target.attname for column in select[start:end]]
-    populators = get_related_populators(klass_info, select, using)
-    annotations = compiler.annotation_col_map or {}
-    model = klass_info["model"]
+    shape = compiled.instance_shape
+    if not shape:  # as Django's ModelIterable works it out at every query
+        compiler = compiled.compiler
+        select, klass_info = compiler.select, compiler.klass_info
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        shape.update(
+            start=start,
+            end=end,
+            init_list=[column[0].target.attname for column in select[start:end]],
+            populators=get_related_populators(klass_info, select, using),
+            annotations=list((compiler.annotation_col_map or {}).items()),
+            model=klass_info["model"],
+        )
+    start, end, init_list = shape["start"], shape["end"], shape["init_list"]
+    populators, annotations, model = shape["populators"], shape["annotations"], shape["model"]
     instances = []
-    for row in compiler.results_iter(results=[_fetch(compiled, ids, using)]):
+    for row in _converted(compiled, _fetch(compiled, ids, using)):
         instance = model.from_db(using, init_list, row[start:end])
         for populator in populators:
             populator.populate(row, instance)
-        for name, position in annotations.items():
+        for name, position in annotations:
             setattr(instance, name, row[position])
         instances.append(instance)
     return instances
