@@ -29,6 +29,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 from ..html import escaped, html_format, html_join
+from .patient_cells import _date  # a day once per day, format and language
 
 if TYPE_CHECKING:
     from ..models import PainLog
@@ -69,16 +70,6 @@ def _moment(value: datetime.datetime, format_name: str = "DATETIME_FORMAT") -> s
     Keyed by the zone's name as well: two moments in different zones compare equal."""
     local = timezone.localtime(value)
     return _moment_in(local, str(local.tzinfo), format_name, translation.get_language())
-
-
-@functools.lru_cache(maxsize=4096)
-def _day_in(value: datetime.date, format_name: str, language: str | None) -> str:
-    return date_format(value, format_name)
-
-
-def _day(value: datetime.date, format_name: str) -> str:
-    """``{{ value|date:format_name }}`` for a date, once per date and language."""
-    return _day_in(value, format_name, translation.get_language())
 
 
 def _shown(value: object) -> SafeString:
@@ -157,7 +148,7 @@ def feedback_rows(feedback: list[ItemFeedback]) -> SafeString:
         replaced = (
             html_format(
                 ' <span class="badge text-bg-secondary">{}</span>',
-                words.replaced_on % {"day": _day(item.replaced_on, "j M Y")},
+                words.replaced_on % {"day": _date(item.replaced_on, "j M Y")},
             )
             if item.is_replaced
             else ""
@@ -215,7 +206,7 @@ def outcome_score_rows(panel: OutcomePanel) -> SafeString:
         (
             (
                 row.status,
-                _day(row.day, "j M Y"),
+                _date(row.day, "j M Y"),
                 _shown(row.score),
                 CHANGE_CLASS.get(row.status, ""),
                 CHANGE_ARROW.get(row.status, ""),
