@@ -106,18 +106,18 @@ def _with_literals(
     pieces = _PLACEHOLDER_OR_PERCENT.split(sql)
     if sum(piece == "%s" for piece in pieces) != len(params):
         return None
-    literal = ClientCursor(connection.connection)
     written, order, position = [], [], 0
-    for piece in pieces:
-        if piece != "%s":
-            written.append(piece)  # SQL text, or an escaped percent sign kept escaped
-            continue
-        if position in index_at:
-            written.append("%s")
-            order.append(index_at[position])
-        else:
-            written.append(literal.mogrify("%s", (params[position],)).replace("%", "%%"))
-        position += 1
+    with ClientCursor(connection.connection) as literal:
+        for piece in pieces:
+            if piece != "%s":
+                written.append(piece)  # SQL text, or an escaped percent sign kept escaped
+                continue
+            if position in index_at:
+                written.append("%s")
+                order.append(index_at[position])
+            else:
+                written.append(literal.mogrify("%s", (params[position],)).replace("%", "%%"))
+            position += 1
     return "".join(written), tuple(order)
 
 

@@ -6,25 +6,24 @@ per-call overhead, every value escaped the same way). They were template snippet
 renders 50 rows of eight cells, and the template engine spent most of the page's time
 resolving their variables and tags: 40 ms for 50 rows, against about 5 ms written here
 (bench/README.md, "Pages at clinic scale"). What a row repeats is worked out once: the
-links by URL name (``_link``), dates and decimals by value and language (``_date``,
-``_decimal``). The wording is the same, marked for translation here.
+links by URL name (``patients.html.link``), dates by value, zone and language
+(``patients.html.date_text``), decimals by value and language (``_decimal``). The
+wording is the same, marked for translation here.
 """
 
 from __future__ import annotations
 
-import datetime
 import functools
 from types import SimpleNamespace
 
 from django import template
 from django.template.defaultfilters import floatformat
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
 
 from ..clinical import PainChange
-from ..html import html_format, html_join, link
+from ..html import date_text, html_format, html_join, link
 from ..models import Alert, Assignment
 from ..services.dashboard import DashboardRow
 from ..services.progressions import Suggestion
@@ -77,16 +76,6 @@ MUTED = '<span class="text-body-secondary{}">{}</span>'
 
 
 @functools.lru_cache(maxsize=1024)
-def _date_in(value: datetime.date, format_name: str, language: str | None) -> str:
-    return date_format(value, format_name)
-
-
-def _date(value: datetime.date, format_name: str = "DATE_FORMAT") -> str:
-    """``date_format(value, format_name)`` in the active language, once per value."""
-    return _date_in(value, format_name, translation.get_language())
-
-
-@functools.lru_cache(maxsize=1024)
 def _decimal_in(value: float, language: str | None) -> str:
     return floatformat(value, 1)
 
@@ -132,7 +121,7 @@ def adherence_cell(row: DashboardRow, long: bool = False) -> SafeString:
             _words().of % sessions,
         )
     if row.starts_later:
-        day = _date(row.program.starts_on)
+        day = date_text(row.program.starts_on)
         return html_format(MUTED, "", _words().starts % {"day": day})
     return html_format(MUTED, "", _words().nothing_prescribed)
 
@@ -256,8 +245,8 @@ def _program_cell(row: DashboardRow) -> SafeString:
         )
         if others
         else "",
-        _date(assignment.starts_on),
-        _date(assignment.ends_on) if assignment.ends_on else _words().open_ended,
+        date_text(assignment.starts_on),
+        date_text(assignment.ends_on) if assignment.ends_on else _words().open_ended,
     )
 
 
@@ -267,7 +256,7 @@ def _last_pain_cell(row: DashboardRow) -> SafeString:
     return html_format(
         '<strong>{}</strong>/10 <span class="small text-body-secondary">{}</span>{}',
         row.last_pain_score,
-        _date(timezone.localtime(row.last_pain_at).date(), "MONTH_DAY_FORMAT"),
+        date_text(timezone.localtime(row.last_pain_at).date(), "MONTH_DAY_FORMAT"),
         html_format(
             '<span class="d-block small" data-testid="last-pain-where">{}</span>',
             row.last_pain_where,

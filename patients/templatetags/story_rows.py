@@ -16,20 +16,18 @@ the browser tests (tests/e2e).
 
 from __future__ import annotations
 
-import datetime
 import functools
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 from django import template
 from django.template.defaultfilters import floatformat, linebreaksbr
-from django.utils import timezone, translation
-from django.utils.formats import date_format, localize
+from django.utils import translation
+from django.utils.formats import localize
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
-from ..html import escaped, html_format, html_join
-from .patient_cells import _date  # a day once per day, format and language
+from ..html import date_text, escaped, html_format, html_join
 
 if TYPE_CHECKING:
     from ..models import PainLog
@@ -59,19 +57,6 @@ def _words() -> SimpleNamespace:
     return _words_in(translation.get_language())
 
 
-@functools.lru_cache(maxsize=4096)
-def _moment_in(local: datetime.datetime, zone: str, format_name: str, language: str | None) -> str:
-    return date_format(local, format_name)
-
-
-def _moment(value: datetime.datetime, format_name: str = "DATETIME_FORMAT") -> str:
-    """``{{ value|date:format_name }}`` in the active time zone and language, worked out
-    once per moment, zone and language (the story shows the same logs at every visit).
-    Keyed by the zone's name as well: two moments in different zones compare equal."""
-    local = timezone.localtime(value)
-    return _moment_in(local, str(local.tzinfo), format_name, translation.get_language())
-
-
 def _shown(value: object) -> SafeString:
     """``{{ value }}``: localized (numbers, dates) and escaped, as the template shows it."""
     return SafeString(escaped(localize(value)))
@@ -96,7 +81,7 @@ def pain_log_rows(logs: list[PainLog]) -> SafeString:
         (
             (
                 SafeString(' class="table-danger"') if log.has_red_flag else "",
-                _moment(log.recorded_for),
+                date_text(log.recorded_for, "DATETIME_FORMAT"),
                 html_format(
                     ' <span class="small text-body-secondary">({})</span>', words.added_later
                 )
@@ -148,7 +133,7 @@ def feedback_rows(feedback: list[ItemFeedback]) -> SafeString:
         replaced = (
             html_format(
                 ' <span class="badge text-bg-secondary">{}</span>',
-                words.replaced_on % {"day": _date(item.replaced_on, "j M Y")},
+                words.replaced_on % {"day": date_text(item.replaced_on, "j M Y")},
             )
             if item.is_replaced
             else ""
@@ -206,7 +191,7 @@ def outcome_score_rows(panel: OutcomePanel) -> SafeString:
         (
             (
                 row.status,
-                _date(row.day, "j M Y"),
+                date_text(row.day, "j M Y"),
                 _shown(row.score),
                 CHANGE_CLASS.get(row.status, ""),
                 CHANGE_ARROW.get(row.status, ""),

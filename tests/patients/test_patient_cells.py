@@ -7,13 +7,14 @@ import datetime
 import pytest
 from django.template.defaultfilters import floatformat
 from django.urls import get_script_prefix, reverse, set_script_prefix
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join, strip_tags
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy
 
 from patients.clinical import pain_change
-from patients.html import html_format, html_join, link
+from patients.html import date_text, html_format, html_join, link
 from patients.models import Alert, Assignment
 from patients.services.dashboard import DashboardRow
 from patients.templatetags import patient_cells
@@ -164,7 +165,14 @@ def test_links_follow_the_script_prefix():
 
 def test_dates_and_decimals_are_django_s():
     day = datetime.date(2025, 3, 5)
-    assert patient_cells._date(day) == date_format(day, "DATE_FORMAT")
-    assert patient_cells._date(day, "MONTH_DAY_FORMAT") == date_format(day, "MONTH_DAY_FORMAT")
+    assert date_text(day) == date_format(day, "DATE_FORMAT")
+    assert date_text(day, "MONTH_DAY_FORMAT") == date_format(day, "MONTH_DAY_FORMAT")
+    # A moment is written in the active zone, and the same moment again in another.
+    moment = datetime.datetime(2025, 3, 5, 3, 30, tzinfo=datetime.UTC)
+    for zone in ("America/New_York", "Asia/Tokyo", "America/New_York"):
+        with timezone.override(zone):
+            assert date_text(moment, "DATETIME_FORMAT") == date_format(
+                timezone.localtime(moment), "DATETIME_FORMAT"
+            )
     for value in (2.25, 2.35, 4.0, 1 / 3, 10):
         assert patient_cells._decimal(value) == floatformat(value, 1)
